@@ -1,0 +1,1 @@
+"""XTS2 provider plugin ``cafe``."""

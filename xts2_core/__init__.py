@@ -1,0 +1,52 @@
+"""XTS2 core: what plugins import.
+
+Everything a provider plugin needs is exported here; anything else in ``xts2_core`` is internal
+and may change. A plugin writes ``from xts2_core import hookimpl, NewItem, ItemRejected, …``.
+"""
+
+from pydantic import Field
+
+from .baskets.filters import BasketFilter
+from .db import Base, UTCDateTime, is_sqlite
+from .errors import (
+    BadParam,
+    Conflict,
+    Forbidden,
+    ItemRejected,
+    NotFound,
+    Unauthorized,
+    XTSError,
+)
+from .hookspecs import hookimpl
+from .items import NewItem
+from .models import Basket, BasketItem, Terminal
+from .params import (
+    Bool,
+    DateTime,
+    Id,
+    IdList,
+    Int,
+    Key,
+    MoneyParam,
+    Name,
+    NoParams,
+    Params,
+    Text,
+    Words,
+    parse_params,
+)
+from .render import E, elist, emap
+from .reports import Column, Report, ReportType
+from .season import Entry, LoadContext, SeasonError, SeasonSection, TerminalField
+from .servlets import Command, Servlet
+from .values import Money, format_datetime, format_money, parse_money
+
+__all__ = [
+    "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column", "Command",
+    "Conflict", "DateTime", "E", "Entry", "Field", "Forbidden", "Id", "IdList", "Int",
+    "ItemRejected", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
+    "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonSection", "Servlet",
+    "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words", "XTSError",
+    "elist", "emap", "format_datetime", "format_money", "hookimpl", "is_sqlite", "parse_money",
+    "parse_params",
+]

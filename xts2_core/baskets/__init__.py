@@ -1,0 +1,33 @@
+"""Baskets: the sale's lifecycle (the ``baskets`` servlet), item types and basket filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import create_model
+from pyramid.config import Configurator
+
+from ..params import Params
+from ..plugins import PluginError, collect_by_plugin, merge_named
+from .commands import GetBaskets
+
+
+def includeme(config: Configurator) -> None:
+    pm = config.registry["xts2.pm"]
+    types: dict[str, str] = {}
+    for plugin, names in collect_by_plugin(pm, "register_item_types"):
+        for name in names:
+            if name in types:
+                raise PluginError(f"item type {name!r} is registered by both {types[name]!r} "
+                                  f"and {plugin!r}")
+            types[name] = plugin
+    config.registry["xts2.item_types"] = types
+
+    filters = merge_named(pm, "register_basket_filters")
+    for name in filters:
+        if name in GetBaskets.model_fields:
+            raise PluginError(f"basket filter {name!r} clashes with a getbaskets parameter")
+    fields: dict[str, Any] = {name: (f.type | None, None) for name, f in filters.items()}
+    config.registry["xts2.basket_filters"] = filters
+    config.registry["xts2.basket_filter_params"] = create_model(
+        "BasketFilterParams", __base__=Params, **fields)

@@ -1,0 +1,162 @@
+"""Database wiring: one shared declarative ``Base``, the engine, and the request's session.
+
+The session joins the request's transaction through zope.sqlalchemy, so pyramid_tm commits or
+aborts it; pyramid_retry (included before pyramid_tm) replays the whole request when the database
+reports a transient conflict (see :func:`_mark_retryable`).
+
+SQLite is the embedded default: a file in WAL mode, foreign keys on, a busy timeout, and — because
+SQLite locks the whole database for writing — a command that changes state opens its transaction
+with ``BEGIN IMMEDIATE``, so writers queue instead of failing half-way. PostgreSQL is the production
+database; writers there take row locks (``SELECT … FOR UPDATE``) in a fixed order.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import zope.sqlalchemy
+from pyramid.config import Configurator
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of XTS2 and every plugin (so plugin tables can reference items)."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stored as naive UTC on every database; always read back as an aware UTC datetime."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def database_url(settings: dict[str, Any]) -> str:
+    """``XTS2_DATABASE_URL`` overrides the setting ``sqlalchemy.url``."""
+    url = os.environ.get("XTS2_DATABASE_URL") or settings.get("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database: set sqlalchemy.url in the ini file or XTS2_DATABASE_URL")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def get_engine(settings: dict[str, Any]) -> sa.Engine:
+    url = sa.make_url(database_url(settings))
+    kwargs: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            directory = os.path.dirname(os.path.abspath(url.database))
+            os.makedirs(directory, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": float(settings.get("xts2.sqlite_busy_timeout", 30))}
+    else:
+        kwargs["pool_size"] = int(settings.get("sqlalchemy.pool_size", 10))
+        kwargs["max_overflow"] = int(settings.get("sqlalchemy.max_overflow", 10))
+        kwargs["pool_pre_ping"] = True
+    engine = sa.create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _configure_sqlite(engine, float(settings.get("xts2.sqlite_busy_timeout", 30)))
+    return engine
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
+    # pysqlite's own transaction handling begins lazily and cannot do BEGIN IMMEDIATE; take it
+    # over as SQLAlchemy's documentation recommends, and begin ourselves.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get("xts2_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite(session_or_engine: Session | sa.Engine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bind.dialect.name == "sqlite"
+
+
+def get_session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory: sessionmaker[Session], transaction_manager: Any,
+                   request: Any = None) -> Session:
+    """A session joined to ``transaction_manager`` (the request's, or a script's)."""
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def begin_write(dbsession: Session) -> None:
+    """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
+
+    Called by the dispatcher before a command that changes state runs, so that SQLite serialises
+    writers from their first read; a no-op on other databases and if the session already began.
+    """
+    if not dbsession.in_transaction():
+        dbsession.connection(execution_options={"xts2_write": True})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Which database errors are worth replaying the whole request for.
+
+    PostgreSQL: serialization failures (40001), deadlocks (40P01) and lock timeouts (55P03);
+    SQLite: "database is locked", which a busy timeout that ran out leaves behind.
+    """
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in {"40001", "40P01", "55P03"}:
+        return True
+    return isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(exc)
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    settings.setdefault("retry.attempts", 5)
+    # pyramid_retry first, so each attempt gets a fresh transaction from pyramid_tm.
+    config.include("pyramid_retry")
+    config.include("pyramid_tm")
+
+    engine = settings.get("xts2.engine") or get_engine(settings)
+    session_factory = get_session_factory(engine)
+    config.registry["dbengine"] = engine
+    config.registry["dbsession_factory"] = session_factory
+
+    def dbsession(request: Any) -> Session:
+        return get_tm_session(session_factory, request.tm, request)
+
+    config.add_request_method(dbsession, reify=True)

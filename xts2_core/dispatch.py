@@ -1,0 +1,264 @@
+"""URL dispatch: ``/v2`` and ``/v2/{servlet}/{command}`` → one view → the command registry.
+
+The view resolves the command, enforces its access level and the GET guards (cross-site refusal,
+``opid`` replay), parses its parameters, runs it in the request's transaction and renders its
+elements as XML or JSON. The exception views turn every :class:`~xts2_core.errors.XTSError` into
+the error envelope and every other exception into ``internal`` (logged with its traceback, never
+sent). Database conflicts are left to pyramid_retry, which replays the whole request.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from pyramid.config import Configurator
+from pyramid.response import Response
+from pyramid_retry import is_last_attempt, mark_error_retryable
+
+from .auth import authorize
+from .db import begin_write, is_transient
+from .errors import (
+    BadParam,
+    Conflict,
+    Forbidden,
+    Internal,
+    MethodNotAllowed,
+    NotFound,
+    XTSError,
+)
+from .models import Operation
+from .params import KEY_RE, parse_params
+from .render import E, elist, render_json, render_xml
+from .servlets import Command, CommandRegistry
+
+log = logging.getLogger(__name__)
+
+XML = "application/xml; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+METHODS = ("GET", "HEAD", "POST")
+
+
+def wants(request: Any) -> str:
+    """The answer format: ``format`` parameter, else JSON if the Accept header asks for it."""
+    values = request.params.getall("format")
+    if len(values) > 1:
+        return "xml"
+    if values:
+        return values[0].lower()
+    accept = request.headers.get("Accept", "")
+    return "json" if "application/json" in accept else "xml"
+
+
+def render(request: Any, payload: list[E], status: str = "ok", http_status: int = 200,
+           fmt: str | None = None) -> Response:
+    fmt = fmt or request.environ.get("xts2.format") or wants(request)
+    md = request.matchdict or {}
+    envelope = {"version": 2, "servlet": md.get("servlet"), "command": md.get("command"),
+                "status": status}
+    tz = request.registry["xts2.tz"]
+    if fmt == "json":
+        body, ctype = render_json(envelope, payload, tz), JSON
+    else:
+        body, ctype = render_xml(envelope, payload, tz), XML
+    response = Response(body=body, status=http_status, content_type=ctype.split(";")[0],
+                        charset="utf-8")
+    return response
+
+
+def _payload(result: Any) -> list[E]:
+    if result is None:
+        return []
+    if isinstance(result, E):
+        return [result]
+    return list(result)
+
+
+def _check_origin(request: Any) -> None:
+    """Refuse a browser's cross-site request to a command that changes state."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        raise Forbidden("cross-site requests may not change state")
+    origin = request.headers.get("Origin")
+    if not origin:
+        return
+    allowed = request.registry["xts2.allowed_origins"]
+    here = f"{request.scheme}://{request.host}"
+    if origin.rstrip("/") != here and origin.rstrip("/") not in allowed:
+        raise Forbidden(f"origin {urlsplit(origin).netloc or origin} may not change state here "
+                        "(see the setting xts2.allowed_origins)")
+
+
+def _opid(request: Any) -> str | None:
+    values = request.params.getall("opid")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadParam("opid", "parameter 'opid' is given more than once")
+    if not KEY_RE.match(values[0]):
+        raise BadParam("opid", "parameter 'opid' must be 1 to 64 of A-Z a-z 0-9 _ . -")
+    return values[0]
+
+
+def _operation_terminal(request: Any) -> int:
+    return request.terminal.id if request.terminal is not None else 0
+
+
+def dispatch_view(request: Any) -> Response:
+    if request.method not in METHODS:
+        raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
+    registry: CommandRegistry = request.registry["xts2.commands"]
+    servlet, name = request.matchdict["servlet"], request.matchdict["command"]
+    commands = registry.servlets.get(servlet)
+    if commands is None:
+        raise NotFound(f"no servlet {servlet!r} is installed", code="unknown_servlet")
+    command: Command | None = commands.get(name)
+    if command is None:
+        raise NotFound(f"servlet {servlet!r} has no command {name!r}", code="unknown_command")
+
+    fmt = wants(request)
+    if len(request.params.getall("format")) > 1:
+        raise BadParam("format", "parameter 'format' is given more than once")
+    if fmt not in ("xml", "json") + command.formats:
+        allowed = ", ".join(("xml", "json") + command.formats)
+        request.environ["xts2.format"] = "xml"
+        raise BadParam("format", f"parameter 'format' must be one of {allowed}")
+    request.environ["xts2.format"] = fmt if fmt in ("xml", "json") else "xml"
+
+    opid = None
+    if command.changes_state:
+        _check_origin(request)
+    authorize(request, command.access)
+    request.environ["xts2.access"] = command.access
+    if command.changes_state:
+        opid = _opid(request)
+        begin_write(request.dbsession)
+        if opid is not None:
+            op = request.dbsession.get(Operation, (_operation_terminal(request), opid))
+            if op is not None:
+                response = Response(body=op.body, status=op.status, content_type=op.content_type,
+                                    charset="utf-8")
+                response.headers["X-XTS2-Replayed"] = "true"
+                return response
+
+    params = parse_params(command.params, request.params,
+                          context={"tz": request.tz, "now": request.now})
+    result = command.func(request, params)
+    if isinstance(result, Response):
+        return result
+    response = render(request, _payload(result), fmt=fmt)
+    if command.cache_seconds and command.access == "public" and not command.changes_state:
+        response.headers["Cache-Control"] = f"public, max-age={command.cache_seconds}"
+    if opid is not None:
+        _remember(request, opid, response)
+    return response
+
+
+def _remember(request: Any, opid: str, response: Response) -> None:
+    request.dbsession.add(Operation(
+        terminal_id=_operation_terminal(request), opid=opid, created=request.now,
+        status=response.status_code, content_type=response.content_type, body=response.body))
+    try:
+        request.dbsession.flush()
+    except sa.exc.IntegrityError as exc:
+        # The same opid is being answered by a concurrent request: replay this one after it
+        # commits, when the lookup above finds its answer.
+        mark_error_retryable(exc)
+        raise
+
+
+def index_view(request: Any) -> Response:
+    """``GET /v2``: the installed servlets and their commands."""
+    if request.method not in METHODS:
+        raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
+    registry: CommandRegistry = request.registry["xts2.commands"]
+    servlets = [
+        E("servlet", {"name": sname},
+          [E("command", {"name": cname, "access": cmd.access,
+                         "changesstate": cmd.changes_state}, many=True)
+           for cname, cmd in sorted(commands.items())], many=True)
+        for sname, commands in sorted(registry.servlets.items())
+    ]
+    return render(request, [elist("servlets", servlets)])
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+def _error_response(request: Any, exc: XTSError) -> Response:
+    fmt = request.environ.get("xts2.format") or wants(request)
+    if fmt not in ("xml", "json"):
+        fmt = "xml"
+    md = request.matchdict or {}
+    tz = request.registry["xts2.tz"]
+    envelope = {"version": 2, "servlet": md.get("servlet"), "command": md.get("command"),
+                "status": "error"}
+    if fmt == "json":
+        import json
+
+        obj = {k: v for k, v in envelope.items() if v is not None}
+        obj["error"] = {"code": exc.code, "message": exc.message, "param": exc.param}
+        body, ctype = json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json"
+    else:
+        err = E("error", {"code": exc.code, "param": exc.param}, text=exc.message)
+        body, ctype = render_xml(envelope, [err], tz), "application/xml"
+    response = Response(body=body, status=exc.status, content_type=ctype, charset="utf-8")
+    if exc.status == 405:
+        response.headers["Allow"] = ", ".join(METHODS)
+    return response
+
+
+def xts_error_view(exc: XTSError, request: Any) -> Response:
+    return _error_response(request, exc)
+
+
+def internal_error_view(exc: Exception, request: Any) -> Response:
+    if is_transient(exc):
+        if not is_last_attempt(request):
+            mark_error_retryable(exc)
+            raise exc
+        log.warning("gave up after retries on %s %s: %s", request.method, request.path, exc)
+        return _error_response(request, Conflict(
+            "the server is busy with the same data; try again", code="conflict"))
+    log.error("internal error on %s %s", request.method, request.path_qs, exc_info=exc)
+    return _error_response(request, Internal("internal error; the server log has the details"))
+
+
+def not_found_view(request: Any) -> Response:
+    return _error_response(request, NotFound(f"no such path {request.path}; the API is at /v2"))
+
+
+def _headers_tween_factory(handler: Any, registry: Any) -> Any:
+    def tween(request: Any) -> Response:
+        response = handler(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return tween
+
+
+def build_registry(pm: Any) -> CommandRegistry:
+    from .plugins import collect_by_plugin
+
+    registry = CommandRegistry()
+    for plugin, servlets in collect_by_plugin(pm, "register_servlets"):
+        for servlet in servlets:
+            registry.add(servlet, plugin)
+    return registry
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    config.registry["xts2.commands"] = build_registry(config.registry["xts2.pm"])
+    config.registry["xts2.allowed_origins"] = {
+        o.rstrip("/") for o in (settings.get("xts2.allowed_origins") or "").split() if o}
+    config.add_route("xts2.index", "/v2")
+    config.add_route("xts2.index_slash", "/v2/")
+    config.add_route("xts2.command", "/v2/{servlet}/{command}")
+    config.add_view(index_view, route_name="xts2.index")
+    config.add_view(index_view, route_name="xts2.index_slash")
+    config.add_view(dispatch_view, route_name="xts2.command")
+    config.add_exception_view(xts_error_view, context=XTSError)
+    config.add_exception_view(internal_error_view, context=Exception)
+    config.add_notfound_view(not_found_view)
+    config.add_tween("xts2_core.dispatch._headers_tween_factory")

@@ -1,0 +1,80 @@
+"""Alembic, one branch per plugin (DESIGN.md "Data").
+
+The core's revisions live in ``xts2_core/migrations/versions``; each plugin names its own version
+location with ``register_migrations``. All of them are collected from the installed plugins before
+Alembic runs, share one ``alembic_version`` table, and ``upgrade heads`` brings every branch up.
+A plugin's base revision carries its name in ``branch_labels`` and ``depends_on`` the core revision
+it needs; its tables carry its name as prefix, which is how ``xts2 revision`` tells whose a table is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from .db import Base
+from .plugins import collect_by_plugin
+
+HERE = Path(__file__).parent
+CORE_VERSIONS = HERE / "migrations" / "versions"
+
+
+def version_locations(pm: Any) -> dict[str, str]:
+    """``{plugin name: directory}``, the core first."""
+    out = {"core": str(CORE_VERSIONS)}
+    for plugin, dirs in collect_by_plugin(pm, "register_migrations"):
+        for d in dirs:
+            out[plugin] = str(d)
+    return out
+
+
+def alembic_config(pm: Any, connection: sa.Connection | None = None,
+                   only_prefix: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE / "migrations"))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(version_locations(pm).values()))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["metadata"] = Base.metadata
+    cfg.attributes["only_prefix"] = only_prefix
+    return cfg
+
+
+def upgrade(engine: sa.Engine, pm: Any) -> None:
+    """Create or migrate the database to the newest schema of every installed plugin."""
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(pm, conn), "heads")
+
+
+def current_heads(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def script_heads(pm: Any) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(pm)).get_heads())
+
+
+def revision(engine: sa.Engine, pm: Any, plugin: str, message: str) -> Any:
+    """Autogenerate a revision for ``plugin``'s tables (prefix ``{plugin}_``) on its branch."""
+    locations = version_locations(pm)
+    if plugin not in locations:
+        raise ValueError(f"plugin {plugin!r} registers no migrations (register_migrations)")
+    prefix = f"{plugin}_"
+    with engine.begin() as conn:
+        cfg = alembic_config(pm, conn, only_prefix=prefix)
+        script = ScriptDirectory.from_config(cfg)
+        branch_exists = any(plugin in (r.branch_labels or ()) for r in script.walk_revisions())
+        if branch_exists:
+            return command.revision(cfg, message, autogenerate=True, head=f"{plugin}@head")
+        depends_on = None if plugin == "core" else script.get_revision("core@head").revision
+        return command.revision(cfg, message, autogenerate=True, head="base",
+                                branch_label=plugin, version_path=locations[plugin],
+                                depends_on=depends_on)

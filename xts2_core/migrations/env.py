@@ -1,0 +1,27 @@
+"""Alembic environment for XTS2; configured by :mod:`xts2_core.migrate`, not by an ini file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+config = context.config
+connection = config.attributes["connection"]
+metadata = config.attributes["metadata"]
+only_prefix = config.attributes.get("only_prefix")
+
+
+def include_name(name, type_, parent_names):  # noqa: ANN001, ANN201
+    if type_ == "table" and only_prefix is not None:
+        return name is not None and name.startswith(only_prefix)
+    return True
+
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    include_name=include_name,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,143 @@
+"""The core's tables: terminals, settings, baskets, their items and metadata, the audit log and
+the idempotency record. Every core table is prefixed ``core_``; a plugin's carry its own name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime
+
+
+class Terminal(Base):
+    """A box-office terminal or web shop: the holder of a terminal key (stored as a hash)."""
+
+    __tablename__ = "core_terminal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Default expiry in seconds for baskets this terminal creates (None: the setting's).
+    expiry: Mapped[int | None]
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Setting(Base):
+    """Small key/value settings kept in the database (the admin password hash)."""
+
+    __tablename__ = "core_setting"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+
+
+class Basket(Base):
+    """A sale. Open until closed; an open basket that is not persistent expires at ``expires``
+    (``None``: never, as for persistent baskets and those holding a payment)."""
+
+    __tablename__ = "core_basket"
+    __table_args__ = (sa.Index("ix_core_basket_state_expires", "state", "expires"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    state: Mapped[str] = mapped_column(sa.String(10), default="open")
+    persistent: Mapped[bool] = mapped_column(default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_terminal.id"))
+
+    items: Mapped[list[BasketItem]] = relationship(
+        back_populates="basket", order_by="BasketItem.id", lazy="raise_on_sql",
+        passive_deletes=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.state == "open" and self.expires is not None and self.expires <= now
+
+    def never_expire(self) -> None:
+        """Keep this open basket until it is closed (money does this once it holds a payment)."""
+        self.expires = None
+
+    @classmethod
+    def live(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """SQL: an open basket that has not expired — what counts as *reserved*."""
+        return sa.and_(cls.state == "open", sa.or_(cls.expires.is_(None), cls.expires > now))
+
+    @classmethod
+    def not_expired(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """SQL: any basket that still exists for the API (closed, or open and live)."""
+        return sa.or_(cls.state == "closed", cls.expires.is_(None), cls.expires > now)
+
+
+class BasketItem(Base):
+    """One line of a basket. ``value = quantity * unit_price`` (minor units, signed: payments and
+    refunds are negative or positive as API.md says). ``detail`` is the provider's snapshot of what
+    was sold, as sold, from which ``describe_item`` renders without a query."""
+
+    __tablename__ = "core_basket_item"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True)
+    basket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("core_basket.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(sa.String(32))
+    quantity: Mapped[int]
+    unit_price: Mapped[int] = mapped_column(sa.BigInteger)
+    description: Mapped[str] = mapped_column(sa.String(500))
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    added: Mapped[datetime] = mapped_column(UTCDateTime)
+    terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_terminal.id"))
+
+    basket: Mapped[Basket] = relationship(back_populates="items", lazy="raise_on_sql")
+
+    @property
+    def value(self) -> int:
+        return self.quantity * self.unit_price
+
+
+class BasketMetadata(Base):
+    __tablename__ = "core_basket_metadata"
+
+    basket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("core_basket.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+
+
+class AuditEntry(Base):
+    """Append-only: every basket change. No foreign keys, so it outlives what it describes."""
+
+    __tablename__ = "core_audit"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    terminal_id: Mapped[int | None]
+    admin: Mapped[bool] = mapped_column(default=False)
+    command: Mapped[str] = mapped_column(sa.String(64))
+    basket_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    item_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+
+class Operation(Base):
+    """The first answer to a state-changing request with an ``opid``, replayed on a retry."""
+
+    __tablename__ = "core_operation"
+
+    terminal_id: Mapped[int] = mapped_column(primary_key=True)
+    opid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -1,0 +1,159 @@
+"""Declarative parameter schemas: a command's parameters are a pydantic model of these types.
+
+Values arrive as strings; each type below parses them strictly by API.md §3 and pydantic applies
+the ranges (``Field(ge=1, le=50)``). :func:`parse_params` reads a request's parameters into a
+model, refusing a repeated parameter and ignoring unknown ones, and turns the first validation
+error into :class:`~xts2_core.errors.BadParam` naming the parameter::
+
+    class GetProgramme(Params):
+        from_: DateTime | None = Field(None, alias="from")
+        days: Int = Field(14, ge=1, le=366)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+
+from .errors import BadParam
+from .values import MAX_ID, parse_bool, parse_datetime, parse_money
+
+_INT_RE = re.compile(r"^[+-]?\d{1,19}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class Params(BaseModel):
+    """Base of every parameter schema. Unknown parameters are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=False)
+
+
+class NoParams(Params):
+    pass
+
+
+def _as_int(v: Any) -> Any:
+    if isinstance(v, str):
+        if not _INT_RE.match(v.strip()):
+            raise ValueError("must be a whole number")
+        return int(v)
+    return v
+
+
+def _as_id(v: Any) -> Any:
+    if isinstance(v, str):
+        s = v.strip()
+        if not s.isdigit() or len(s) > 19:
+            raise ValueError("must be a positive whole number")
+        v = int(s)
+    if isinstance(v, int) and not isinstance(v, bool) and not 1 <= v <= MAX_ID:
+        raise ValueError("must be a positive whole number up to 2^63-1")
+    return v
+
+
+def _as_id_list(v: Any) -> Any:
+    if isinstance(v, str):
+        parts = [p for p in v.split(",")]
+        return [_as_id(p) for p in parts]
+    return v
+
+
+def _as_bool(v: Any) -> Any:
+    return parse_bool(v) if isinstance(v, str) else v
+
+
+def _as_money(v: Any) -> Any:
+    return parse_money(v) if isinstance(v, str) else v
+
+
+def _as_datetime(v: Any, info: ValidationInfo) -> Any:
+    if isinstance(v, str):
+        tz = (info.context or {}).get("tz")
+        if tz is None:
+            from datetime import UTC
+
+            tz = UTC
+        return parse_datetime(v, tz)
+    return v
+
+
+def _as_text(v: Any) -> Any:
+    if isinstance(v, str) and _CONTROL_RE.search(v):
+        raise ValueError("must not contain control characters")
+    return v
+
+
+def _as_name(v: Any) -> Any:
+    v = _as_text(v)
+    return v.strip() if isinstance(v, str) else v
+
+
+def _as_key(v: Any) -> Any:
+    if isinstance(v, str) and not KEY_RE.match(v):
+        raise ValueError("must be 1 to 64 of A-Z a-z 0-9 _ . -")
+    return v
+
+
+def _as_words(v: Any) -> Any:
+    if isinstance(v, str):
+        return [w.strip() for w in v.split(",") if w.strip()]
+    return v
+
+
+#: A whole number (ranges with ``Field(ge=, le=)``).
+Int = Annotated[int, BeforeValidator(_as_int)]
+#: An object id: 1 … 2^63−1.
+Id = Annotated[int, BeforeValidator(_as_id)]
+#: Comma-separated ids (``performance=1,2,3``); bound the count with ``Field(max_length=)``.
+IdList = Annotated[list[int], BeforeValidator(_as_id_list)]
+#: ``1/0``, ``true/false``, ``yes/no``.
+Bool = Annotated[bool, BeforeValidator(_as_bool)]
+#: Money in minor units, from ``12``, ``12.5`` or ``12.50``.
+MoneyParam = Annotated[int, BeforeValidator(_as_money)]
+#: ISO 8601; venue local time without an offset. Parsed to aware UTC.
+DateTime = Annotated[datetime, BeforeValidator(_as_datetime)]
+#: UTF-8 text without control characters other than tab and newline.
+Text = Annotated[str, BeforeValidator(_as_text)]
+#: Text trimmed of surrounding white space (bound with ``Field(min_length=, max_length=)``).
+Name = Annotated[str, BeforeValidator(_as_name)]
+#: 1–64 of ``A-Za-z0-9_.-`` (metadata keys, opids).
+Key = Annotated[str, BeforeValidator(_as_key)]
+#: A comma-separated list of words (``contains=ticket,cafe``).
+Words = Annotated[list[str], BeforeValidator(_as_words)]
+
+
+def _describe(err: dict[str, Any]) -> str:
+    msg = err.get("msg", "is not valid")
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err.get("type") == "missing":
+        return "is required"
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def parse_params(schema: type[Params], params: Any, *, prefix: str = "",
+                 context: dict[str, Any] | None = None) -> Params:
+    """Read ``prefix + name`` of every field of ``schema`` from a multidict into the model.
+
+    :raises BadParam: naming the first parameter at fault (with its prefix, ``item.quantity``).
+    """
+    data: dict[str, Any] = {}
+    for name, field in schema.model_fields.items():
+        key = field.alias or name
+        values = params.getall(prefix + key) if hasattr(params, "getall") else (
+            [params[prefix + key]] if prefix + key in params else [])
+        if len(values) > 1:
+            raise BadParam(prefix + key, f"parameter '{prefix + key}' is given more than once")
+        if values:
+            data[key] = values[0]
+    try:
+        return schema.model_validate(data, context=context)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err.get("loc") or ("",)
+        param = prefix + str(loc[0])
+        raise BadParam(param, f"parameter '{param}' {_describe(err)}") from None

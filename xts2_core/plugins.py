@@ -1,0 +1,137 @@
+"""The plugin manager: one per application, built by :func:`get_plugin_manager`.
+
+It registers the core's own servlets (written with the same hooks as any plugin), then the entry
+points of the group ``xts2`` that the settings allow, then any plugin objects a test passes in, and
+finally checks that every hook implementation names a real hook.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+
+ENTRY_POINT_GROUP = "xts2"
+CORE_PLUGINS = ("xts2_core.baskets.plugin", "xts2_core.xts.plugin", "xts2_core.season")
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be loaded; start-up stops with this message."""
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    distribution: str
+    version: str
+
+
+def _words(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [w for w in value.replace(",", " ").split() if w]
+    return list(value)
+
+
+def get_plugin_manager(settings: dict[str, Any] | None = None,
+                       extra_plugins: list[tuple[str, Any]] | None = None
+                       ) -> pluggy.PluginManager:
+    """Build a plugin manager for one app.
+
+    :param settings: ``xts2.plugins`` (names of entry points to load; unset: all installed,
+        empty: none) and ``xts2.plugins.disable`` (names to skip).
+    :param extra_plugins: ``(name, module_or_object)`` pairs registered as well (tests).
+    """
+    settings = settings or {}
+    pm = pluggy.PluginManager("xts2")
+    pm.add_hookspecs(hookspecs)
+    infos: dict[str, PluginInfo] = {}
+    core_version = _version("xts2")
+    for modname in CORE_PLUGINS:
+        module = importlib.import_module(modname)
+        pm.register(module, name=modname)
+
+    wanted = _words(settings.get("xts2.plugins"))
+    disabled = set(_words(settings.get("xts2.plugins.disable")) or [])
+    installed = {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    if wanted is not None:
+        missing = [n for n in wanted if n not in installed]
+        if missing:
+            raise PluginError(
+                f"xts2.plugins names {', '.join(missing)}, which is not installed "
+                f"(installed: {', '.join(sorted(installed)) or 'none'})")
+    for name, ep in sorted(installed.items()):
+        if (wanted is not None and name not in wanted) or name in disabled:
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(f"plugin {name!r} ({ep.value}) failed to import: {exc}") from exc
+        _register(pm, plugin, name)
+        dist = ep.dist
+        infos[name] = PluginInfo(name, dist.name if dist else name,
+                                 dist.version if dist else "unknown")
+    for name, plugin in extra_plugins or []:
+        _register(pm, plugin, name)
+        infos[name] = PluginInfo(name, getattr(plugin, "__name__", name), "test")
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(
+            f"plugin {exc.plugin_name!r} implements a hook that XTS2 does not have "
+            f"(misspelled?): {exc}") from exc
+    pm.xts2_infos = infos  # type: ignore[attr-defined]
+    pm.xts2_core_version = core_version  # type: ignore[attr-defined]
+    return pm
+
+
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {name!r} has a hook implementation that does not fit its "
+                          f"hook: {exc}") from exc
+    except ValueError as exc:
+        raise PluginError(f"plugin {name!r} is registered twice: {exc}") from exc
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
+    return pm.xts2_infos  # type: ignore[attr-defined]
+
+
+def collect_by_plugin(manager: pluggy.PluginManager, hookname: str, **kwargs: Any
+                      ) -> list[tuple[str, list[Any]]]:
+    """Call a ``register_*`` hook and keep who returned what: ``[(plugin name, items)]``."""
+    hook = getattr(manager.hook, hookname)
+    out = []
+    for impl in reversed(hook.get_hookimpls()):
+        result = impl.function(**{a: kwargs.get(a) for a in impl.argnames})
+        out.append((impl.plugin_name, list(result or [])))
+    return out
+
+
+def merge_named(manager: pluggy.PluginManager, hookname: str, **kwargs: Any) -> dict[str, Any]:
+    """Merge a ``register_*`` hook's lists into ``{name: item}``; a name twice stops start-up."""
+    merged: dict[str, Any] = {}
+    owners: dict[str, str] = {}
+    for plugin, items in collect_by_plugin(manager, hookname, **kwargs):
+        for item in items:
+            name = item.name
+            if name in merged:
+                raise PluginError(f"{hookname}: {name!r} is registered by both "
+                                  f"{owners[name]!r} and {plugin!r}")
+            merged[name] = item
+            owners[name] = plugin
+    return merged

@@ -1,0 +1,153 @@
+"""One element builder, two renderings: XML and JSON by the rule of API.md §2.
+
+Commands return :class:`E` trees; they never build XML strings or touch the response. JSON mirrors
+XML: attributes become keys, a ``list`` element (``<shows><show/>…</shows>``) becomes a list under
+its name (its own attributes, if any, move up beside it), a ``map`` element becomes an object of
+its entries' ``key`` → text, a single child is an object under its tag, and an element marked
+``many`` is always a list under its tag even when there is one. An element that has only text is that
+value; text beside attributes is under ``"text"``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from lxml import etree
+
+from .values import Money, format_datetime
+
+
+class E:
+    """An element: ``E("show", {"id": 1, "name": "Hamlet"}, [children], text=None)``.
+
+    Attribute values keep their Python type (``int``, ``bool``, :class:`Money`, ``datetime``,
+    ``str``); ``None`` values are left out, so optional attributes need no ``if``.
+    """
+
+    __slots__ = ("tag", "attrs", "children", "text", "kind", "many")
+
+    def __init__(
+        self,
+        tag: str,
+        attrs: dict[str, Any] | None = None,
+        children: Iterable[E] | None = None,
+        text: Any = None,
+        *,
+        kind: str | None = None,
+        many: bool = False,
+    ):
+        self.tag = tag
+        self.attrs = attrs or {}
+        self.children = list(children) if children is not None else []
+        self.text = text
+        self.kind = kind
+        self.many = many
+
+    def append(self, child: E) -> E:
+        self.children.append(child)
+        return child
+
+    def find(self, tag: str) -> E | None:
+        return next((c for c in self.children if c.tag == tag), None)
+
+    def __repr__(self) -> str:
+        return f"E({self.tag!r}, {self.attrs!r}, {len(self.children)} children)"
+
+
+def elist(tag: str, children: Iterable[E], attrs: dict[str, Any] | None = None) -> E:
+    """A container of repeated elements; a list under ``tag`` in JSON."""
+    return E(tag, attrs, children, kind="list")
+
+
+def emap(tag: str, entries: dict[str, Any], attrs: dict[str, Any] | None = None,
+         entry: str = "entry") -> E:
+    """``<tag><entry key="k">v</entry>…</tag>``; an object ``{"k": v}`` in JSON."""
+    return E(tag, attrs, [E(entry, {"key": k}, text=v) for k, v in entries.items()], kind="map")
+
+
+# -- XML -------------------------------------------------------------------------------------
+
+def _xml_text(value: Any, tz: tzinfo) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_datetime(value, tz)
+    return str(value)
+
+
+def _to_xml(e: E, parent: Any, tz: tzinfo) -> None:
+    node = etree.SubElement(parent, e.tag) if parent is not None else etree.Element(e.tag)
+    for k, v in e.attrs.items():
+        if v is not None:
+            node.set(k, _xml_text(v, tz))
+    if e.text is not None:
+        node.text = _xml_text(e.text, tz)
+    for c in e.children:
+        _to_xml(c, node, tz)
+    return node
+
+
+def render_xml(envelope_attrs: dict[str, Any], payload: list[E], tz: tzinfo) -> bytes:
+    root = etree.Element("xts2")
+    for k, v in envelope_attrs.items():
+        if v is not None:
+            root.set(k, _xml_text(v, tz))
+    for e in payload:
+        _to_xml(e, root, tz)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+def _json_scalar(value: Any, tz: tzinfo) -> Any:
+    if isinstance(value, Money):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, tz)
+    return value
+
+
+def _json_value(e: E, tz: tzinfo) -> Any:
+    if e.kind == "list":
+        return [_json_value(c, tz) for c in e.children]
+    if e.kind == "map":
+        return {c.attrs["key"]: _json_scalar(c.text, tz) for c in e.children}
+    if not e.attrs and not e.children:
+        return _json_scalar(e.text, tz)
+    obj = {k: _json_scalar(v, tz) for k, v in e.attrs.items() if v is not None}
+    if e.text is not None:
+        obj["text"] = _json_scalar(e.text, tz)
+    _json_children(obj, e.children, tz)
+    return obj
+
+
+def _json_children(obj: dict[str, Any], children: list[E], tz: tzinfo) -> None:
+    seen: dict[str, int] = {}
+    for c in children:
+        seen[c.tag] = seen.get(c.tag, 0) + 1
+    for c in children:
+        value = _json_value(c, tz)
+        if c.many or seen[c.tag] > 1:
+            obj.setdefault(c.tag, []).append(value)
+            continue
+        obj[c.tag] = value
+        if c.kind is not None:
+            for k, v in c.attrs.items():
+                if v is not None:
+                    obj.setdefault(k, _json_scalar(v, tz))
+
+
+def render_json(envelope_attrs: dict[str, Any], payload: list[E], tz: tzinfo) -> bytes:
+    obj = {k: _json_scalar(v, tz) for k, v in envelope_attrs.items() if v is not None}
+    _json_children(obj, payload, tz)
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def payload_json(payload: list[E], tz: tzinfo) -> dict[str, Any]:
+    """The JSON object of a payload alone (for reports and tests)."""
+    obj: dict[str, Any] = {}
+    _json_children(obj, payload, tz)
+    return obj

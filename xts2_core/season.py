@@ -1,0 +1,237 @@
+"""Season files (API.md §10): YAML whose top-level sections belong to plugins.
+
+Each plugin registers :class:`SeasonSection` objects: a pydantic model for one entry and a
+``load`` that upserts the validated entries (matching by natural keys, so loading twice changes
+nothing). The whole file loads in one transaction; the first bad value stops it and the error names
+the section, the line and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import Field as PField
+
+from .auth import MIN_KEY_LENGTH, hash_key
+from .hookspecs import hookimpl
+from .models import Terminal
+from .plugins import merge_named
+
+
+class SeasonError(ValueError):
+    """A season file that cannot be loaded; nothing was changed."""
+
+
+class Entry(BaseModel):
+    """Base of a season-section entry model: unknown keys are an error (typos are caught)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class LoadContext:
+    """What a section's ``load`` gets: the session, the clock and the venue time zone."""
+
+    dbsession: Any
+    now: Any
+    tz: Any
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SeasonSection:
+    """A top-level section of the season file.
+
+    :param name: the section key (``shows``).
+    :param entry: the pydantic model of one entry (a subclass of :class:`Entry`); the section is
+        a list of entries.
+    :param load: ``load(ctx, entries)`` upserts the validated entries; it may raise
+        :class:`SeasonError` with a message for the operator.
+    :param demo: ``demo(today)`` returns the section's demo entries (plain data, as in a file).
+    :param order: sections load in ascending order (payment types before terminals).
+    """
+
+    name: str
+    entry: type[BaseModel]
+    load: Callable[[LoadContext, list[Any]], None]
+    demo: Callable[[date], list[dict[str, Any]]] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TerminalField:
+    """A key a plugin owns inside each ``terminals`` entry (money owns ``paymenttypes``).
+
+    :param name: the key.
+    :param type: its type (a pydantic-compatible annotation).
+    :param load: ``load(ctx, terminal, value)`` after the terminal row exists.
+    :param demo: the value the demo terminal gets.
+    """
+
+    name: str
+    type: Any
+    load: Callable[[LoadContext, Terminal, Any], None]
+    demo: Any = None
+
+
+# -- YAML with line numbers --------------------------------------------------------------------
+
+def _compose(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML safely; also return the line of every mapping key and sequence item."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise SeasonError(f"{where}not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    lines: dict[tuple[Any, ...], int] = {}
+
+    def walk(n: Any, path: tuple[Any, ...]) -> None:
+        lines[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                walk(v, (*path, k.value))
+                lines[(*path, k.value)] = k.start_mark.line + 1
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, (*path, i))
+
+    if node is None:
+        return {}, lines
+    walk(node, ())
+    loader = yaml.SafeLoader("")
+    try:
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def sections(pm: Any) -> dict[str, SeasonSection]:
+    return merge_named(pm, "register_season_sections", pm=pm)
+
+
+def validate(pm: Any, data: Any, lines: dict[tuple[Any, ...], int] | None = None
+             ) -> list[tuple[SeasonSection, list[Any]]]:
+    """Check every section against its owner's model; return them in load order."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise SeasonError("line 1: a season file is a mapping of sections (shows:, stock:, …)")
+    known = sections(pm)
+    out = []
+    for name, entries in data.items():
+        section = known.get(name)
+        if section is None:
+            raise SeasonError(
+                f"line {_line(lines, (name,))}: section {name!r} belongs to no installed plugin "
+                f"(installed sections: {', '.join(sorted(known)) or 'none'})")
+        if entries is None:
+            entries = []
+        if not isinstance(entries, list):
+            raise SeasonError(f"line {_line(lines, (name,))}: section {name!r} must be a list")
+        parsed = []
+        for i, entry in enumerate(entries):
+            try:
+                parsed.append(section.entry.model_validate(entry))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loc = tuple(err.get("loc") or ())
+                fieldname = ".".join(str(x) for x in loc) or "entry"
+                msg = err.get("msg", "is not valid").removeprefix("Value error, ")
+                raise SeasonError(f"line {_line(lines, (name, i, *loc))}: {name}[{i}] field "
+                                  f"{fieldname!r}: {msg}") from None
+        out.append((section, parsed))
+    out.sort(key=lambda sp: sp[0].order)
+    return out
+
+
+def load_text(pm: Any, ctx: LoadContext, text: str) -> dict[str, int]:
+    """Validate and load a season file's text in the caller's transaction."""
+    data, lines = _compose(text)
+    return load_data(pm, ctx, data, lines)
+
+
+def load_data(pm: Any, ctx: LoadContext, data: Any,
+              lines: dict[tuple[Any, ...], int] | None = None) -> dict[str, int]:
+    counts = {}
+    for section, entries in validate(pm, data, lines):
+        try:
+            section.load(ctx, entries)
+        except SeasonError as exc:
+            raise SeasonError(f"section {section.name!r}: {exc}") from None
+        counts[section.name] = len(entries)
+    return counts
+
+
+def demo_data(pm: Any, today: date) -> dict[str, Any]:
+    return {name: s.demo(today) for name, s in sections(pm).items() if s.demo is not None}
+
+
+# -- the core's own section: terminals ---------------------------------------------------------
+
+DEMO_TERMINAL = "Demo terminal"
+
+
+def terminal_fields(pm: Any) -> dict[str, TerminalField]:
+    return merge_named(pm, "register_terminal_fields")
+
+
+class _TerminalBase(Entry):
+    name: str = PField(min_length=1, max_length=100)
+    key: str | None = PField(None, min_length=MIN_KEY_LENGTH, max_length=200)
+    expiry: int | None = PField(None, ge=30, le=604800)
+
+
+def terminal_entry_model(pm: Any) -> type[BaseModel]:
+    fields = {name: (f.type | None, None) for name, f in terminal_fields(pm).items()}
+    return create_model("TerminalEntry", __base__=_TerminalBase, **fields)
+
+
+def upsert_terminal(ctx: LoadContext, name: str, key: str | None, expiry: int | None
+                    ) -> Terminal:
+    import sqlalchemy as sa
+
+    terminal = ctx.dbsession.execute(
+        sa.select(Terminal).where(Terminal.name == name)).scalar_one_or_none()
+    if terminal is None:
+        if key is None:
+            raise SeasonError(f"terminal {name!r} is new and needs a key")
+        terminal = Terminal(name=name, key_hash=hash_key(key), active=True, expiry=expiry,
+                            created=ctx.now)
+        ctx.dbsession.add(terminal)
+    else:
+        if key is not None:
+            terminal.key_hash = hash_key(key)
+        terminal.expiry = expiry
+        terminal.active = True
+    ctx.dbsession.flush()
+    return terminal
+
+
+@hookimpl
+def register_season_sections(pm: Any) -> list[SeasonSection]:
+    """The core's own section, ``terminals``; plugins add keys to it with TerminalField."""
+    fields = terminal_fields(pm)
+
+    def load(ctx: LoadContext, entries: list[Any]) -> None:
+        for e in entries:
+            terminal = upsert_terminal(ctx, e.name, e.key, e.expiry)
+            for name, f in fields.items():
+                value = getattr(e, name)
+                if value is not None:
+                    f.load(ctx, terminal, value)
+
+    return [SeasonSection("terminals", terminal_entry_model(pm), load, order=900)]

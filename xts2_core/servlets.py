@@ -1,0 +1,75 @@
+"""Servlets and commands, as plugins declare them through ``register_servlets``.
+
+A command is a function ``(request, params) -> E | list[E]`` with an access level and a parameter
+schema. The :class:`CommandRegistry` merges every plugin's servlets at start-up; the same servlet
+or command registered twice stops start-up with a message naming both plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .params import NoParams, Params
+
+ACCESS_LEVELS = ("public", "terminal", "admin")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One API command.
+
+    :param name: lower-case command name (``getshows``).
+    :param func: ``func(request, params)`` returning an :class:`~xts2_core.render.E` or a list.
+    :param access: ``public``, ``terminal`` or ``admin`` (API.md §4).
+    :param params: the pydantic :class:`~xts2_core.params.Params` schema.
+    :param changes_state: guarded against cross-site requests, takes ``opid``, opens a writing
+        transaction.
+    :param cache_seconds: for public reads, ``Cache-Control: max-age`` instead of ``no-store``.
+    :param formats: answer formats besides ``xml`` and ``json`` that the command renders itself
+        (it returns a Pyramid ``Response`` for them).
+    """
+
+    name: str
+    func: Callable[[Any, Any], Any]
+    access: str = "public"
+    params: type[Params] = NoParams
+    changes_state: bool = False
+    cache_seconds: int = 0
+    formats: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.access not in ACCESS_LEVELS:
+            raise ValueError(f"command {self.name}: access must be one of {ACCESS_LEVELS}")
+
+
+@dataclass(frozen=True)
+class Servlet:
+    """A servlet (``/v2/{name}/…``) and its commands."""
+
+    name: str
+    commands: list[Command] = field(default_factory=list)
+
+
+class DuplicateRegistration(RuntimeError):
+    """Two plugins registered the same name; start-up stops."""
+
+
+class CommandRegistry:
+    def __init__(self) -> None:
+        self.servlets: dict[str, dict[str, Command]] = {}
+        self.owners: dict[str, str] = {}
+
+    def add(self, servlet: Servlet, plugin: str) -> None:
+        commands = self.servlets.setdefault(servlet.name, {})
+        for cmd in servlet.commands:
+            key = f"{servlet.name}/{cmd.name}"
+            if cmd.name in commands:
+                raise DuplicateRegistration(
+                    f"command {key} is registered by both {self.owners[key]!r} and {plugin!r}")
+            commands[cmd.name] = cmd
+            self.owners[key] = plugin
+
+    def get(self, servlet: str, command: str) -> Command | None:
+        return self.servlets.get(servlet, {}).get(command)

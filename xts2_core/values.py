@@ -1,0 +1,72 @@
+"""Value types at the edges of the API: money, datetimes, booleans (API.md §3).
+
+Money is an ``int`` of minor units everywhere inside XTS2; :class:`Money` only marks an ``int``
+that the renderer must write as a two-place decimal string.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+
+MAX_ID = 2**63 - 1
+_MONEY_RE = re.compile(r"^(-?)(\d{1,12})(?:\.(\d{1,2}))?$")
+_TRUE = {"1", "true", "yes"}
+_FALSE = {"0", "false", "no"}
+
+
+class Money(int):
+    """An amount in minor units that renders as ``"12.00"``."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return format_money(self)
+
+    __repr__ = __str__
+
+
+def format_money(minor: int) -> str:
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(int(minor)), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def parse_money(text: str) -> int:
+    """``"12"``, ``"12.5"``, ``"12.50"`` → 1250. Raises ``ValueError`` for anything else."""
+    m = _MONEY_RE.match(text.strip()) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError("must be an amount with at most two decimal places, such as 12.50")
+    sign, whole, frac = m.groups()
+    minor = int(whole) * 100 + int((frac or "0").ljust(2, "0"))
+    return -minor if sign else minor
+
+
+def parse_bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError("must be one of 1/0, true/false, yes/no")
+
+
+def parse_datetime(text: str, tz: tzinfo) -> datetime:
+    """ISO 8601; without an offset it is venue local time. Returns an aware UTC datetime."""
+    try:
+        dt = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("must be an ISO 8601 datetime such as 2026-12-01T19:30") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC)
+
+
+def format_datetime(dt: datetime, tz: tzinfo) -> str:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(tz).isoformat(timespec="seconds")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

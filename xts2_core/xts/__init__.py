@@ -1,0 +1,1 @@
+"""The ``xts`` servlet: ``isadmin``, ``getstats`` and ``report``."""

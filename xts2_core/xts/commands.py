@@ -1,0 +1,88 @@
+"""The ``xts`` servlet (API.md §9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import Field
+
+from ..auth import check_password
+from ..dispatch import wants
+from ..errors import BadParam
+from ..models import Basket, BasketItem, Terminal
+from ..params import Params, Text, parse_params
+from ..plugins import plugin_infos
+from ..render import E
+from ..reports import render_csv, render_html, report_element
+
+
+class IsAdmin(Params):
+    password: Text = Field(min_length=1)
+
+
+def isadmin(request: Any, p: IsAdmin) -> E:
+    return E("admin", text=check_password(request, p.password))
+
+
+def _schema(request: Any) -> str:
+    try:
+        rows = request.dbsession.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    except sa.exc.DBAPIError:
+        return "none"
+    return ",".join(sorted(r[0] for r in rows)) or "none"
+
+
+def getstats(request: Any, p: Params) -> E:
+    pm = request.registry["xts2.pm"]
+    infos = plugin_infos(pm)
+    types: dict[str, list[str]] = {}
+    for plugin, owned in request.registry["xts2.item_types"].items():
+        types.setdefault(owned, []).append(plugin)
+    db = request.dbsession
+    now = request.now
+    counts: dict[str, int] = {
+        "terminals": db.scalar(sa.select(sa.func.count()).select_from(Terminal)
+                               .where(Terminal.active.is_(True))),
+        "baskets": db.scalar(sa.select(sa.func.count()).select_from(Basket)
+                             .where(Basket.not_expired(now))),
+        "openbaskets": db.scalar(sa.select(sa.func.count()).select_from(Basket)
+                                 .where(Basket.live(now))),
+        "items": db.scalar(sa.select(sa.func.count()).select_from(BasketItem)),
+    }
+    for result in pm.hook.collect_stats(request=request):
+        counts.update(result or {})
+    children = [
+        E("plugin", {"name": i.name, "distribution": i.distribution, "version": i.version,
+                     "itemtypes": ",".join(sorted(types.get(i.name, [])))}, many=True)
+        for i in infos.values()
+    ]
+    children += [E("count", {"name": k}, text=int(v or 0), many=True)
+                 for k, v in sorted(counts.items())]
+    return E("stats", {
+        "version": pm.xts2_core_version, "database": db.get_bind().dialect.name,
+        "schema": _schema(request), "started": request.registry["xts2.started"],
+    }, children)
+
+
+class ReportParams(Params):
+    type: Text
+
+
+def report(request: Any, p: ReportParams) -> Any:
+    types = request.registry["xts2.reports"]
+    rtype = types.get(p.type)
+    if rtype is None:
+        raise BadParam("type", f"unknown report type {p.type!r}; installed: "
+                       f"{', '.join(sorted(types)) or 'none'}")
+    params = parse_params(rtype.params, request.params,
+                          context={"tz": request.tz, "now": request.now})
+    result = rtype.build(request, params)
+    fmt = wants(request)
+    if fmt == "csv":
+        return render_csv(result, request.tz)
+    if fmt == "html":
+        return render_html(result, request.tz, request.now)
+    return report_element(p.type, result)
+
+

@@ -1,0 +1,17 @@
+"""The core's ``xts`` servlet, registered through the same hooks as any plugin."""
+
+from __future__ import annotations
+
+from ..hookspecs import hookimpl
+from ..params import NoParams
+from ..servlets import Command, Servlet
+from . import commands as c
+
+
+@hookimpl
+def register_servlets() -> list[Servlet]:
+    return [Servlet("xts", [
+        Command("isadmin", c.isadmin, "public", c.IsAdmin),
+        Command("getstats", c.getstats, "terminal", NoParams),
+        Command("report", c.report, "admin", c.ReportParams, formats=("csv", "html")),
+    ])]
