@@ -7,7 +7,7 @@ and may change. A plugin writes ``from xts2_core import hookimpl, NewItem, ItemR
 from pydantic import Field
 
 from .baskets.filters import BasketFilter
-from .db import Base, UTCDateTime, is_sqlite
+from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
 from .errors import (
     BadParam,
     Conflict,
@@ -47,6 +47,7 @@ __all__ = [
     "ItemRejected", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
     "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonSection", "Servlet",
     "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words", "XTSError",
-    "elist", "emap", "format_datetime", "format_money", "hookimpl", "is_sqlite", "parse_money",
+    "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl", "is_sqlite",
+    "locks_enabled", "parse_money",
     "parse_params",
 ]

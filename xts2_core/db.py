@@ -127,7 +127,24 @@ def begin_write(dbsession: Session) -> None:
     writers from their first read; a no-op on other databases and if the session already began.
     """
     if not dbsession.in_transaction():
-        dbsession.connection(execution_options={"xts2_write": True})
+        request = dbsession.info.get("request")
+        immediate = request is None or locks_enabled(request)
+        dbsession.connection(execution_options={"xts2_write": immediate})
+
+
+def locks_enabled(request: Any) -> bool:
+    """False only under the test-only setting ``xts2.testing.skip_locks``, which negative-control
+    tests use to prove that the concurrency tests can see a race. Never set it in production."""
+    return not request.registry.settings.get("xts2.testing.skip_locks")
+
+
+def for_update(request: Any, stmt: Any) -> Any:
+    """``stmt.with_for_update()`` — the row lock a writer takes before counting.
+
+    PostgreSQL takes a row lock; SQLite ignores it (the writing transaction already holds the
+    database, see :func:`begin_write`).
+    """
+    return stmt.with_for_update() if locks_enabled(request) else stmt
 
 
 def is_transient(exc: BaseException) -> bool:

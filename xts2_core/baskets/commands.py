@@ -15,7 +15,6 @@ from ..render import E, elist, emap
 from .element import basket_element, item_element
 from .service import (
     audit,
-    basket_value,
     check_item_type,
     expires_at,
     expiry_seconds,

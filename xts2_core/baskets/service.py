@@ -13,21 +13,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..db import for_update
 from ..errors import BadParam, Conflict, NotFound
 from ..models import AuditEntry, Basket, BasketItem
-
-
-def settings_locks(request: Any) -> bool:
-    """False only under the test-only setting ``xts2.testing.skip_locks`` (negative controls)."""
-    return not request.registry.settings.get("xts2.testing.skip_locks")
 
 
 def get_basket(request: Any, basket_id: int, *, lock: bool = False,
                param: str = "basket") -> Basket:
     """The basket, or ``not_found`` naming ``param``; an expired basket is ``basket_expired``."""
     q = sa.select(Basket).where(Basket.id == basket_id)
-    if lock and settings_locks(request):
-        q = q.with_for_update()
+    if lock:
+        q = for_update(request, q)
     basket = request.dbsession.execute(q).scalar_one_or_none()
     if basket is None:
         raise NotFound(f"no basket {basket_id}", param=param)
@@ -38,10 +34,8 @@ def get_basket(request: Any, basket_id: int, *, lock: bool = False,
 
 def lock_baskets(request: Any, *ids: int) -> None:
     """Lock several baskets in id order (moveitem)."""
-    if settings_locks(request) and len(ids) > 0:
-        request.dbsession.execute(
-            sa.select(Basket.id).where(Basket.id.in_(sorted(set(ids))))
-            .order_by(Basket.id).with_for_update()).all()
+    request.dbsession.execute(for_update(request, sa.select(Basket.id).where(
+        Basket.id.in_(sorted(set(ids)))).order_by(Basket.id))).all()
 
 
 def require_open(basket: Basket) -> None:
