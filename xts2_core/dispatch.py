@@ -129,11 +129,13 @@ def dispatch_view(request: Any) -> Response:
     opid = None
     if command.changes_state:
         _check_origin(request)
+        # Before authorize: its credential lookup is the transaction's first query, and on
+        # SQLite a writer must begin IMMEDIATE from its first read (see begin_write).
+        begin_write(request.dbsession)
     authorize(request, command.access)
     request.environ["xts2.access"] = command.access
     if command.changes_state:
         opid = _opid(request)
-        begin_write(request.dbsession)
         if opid is not None:
             op = request.dbsession.get(Operation, (_operation_terminal(request), opid))
             if op is not None:
