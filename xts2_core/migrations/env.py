@@ -16,10 +16,20 @@ def include_name(name, type_, parent_names):  # noqa: ANN001, ANN201
     return True
 
 
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+    # include_name filters only what is reflected from the database; the metadata's own tables
+    # (every plugin's, on the shared Base) are filtered here, or a plugin's revision would
+    # create the other plugins' tables too.
+    if type_ == "table" and only_prefix is not None:
+        return name is not None and name.startswith(only_prefix)
+    return True
+
+
 context.configure(
     connection=connection,
     target_metadata=metadata,
     include_name=include_name,
+    include_object=include_object,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
