@@ -42,7 +42,9 @@ class Report:
     :param rows: one dict per row, keyed by column name (money in minor units).
     :param total: the total row (same keys; leave out what does not add up), or ``None``.
     :param attrs: extra attributes of ``<report>`` (the period, the performance…).
-    :param chart: ``(label column, value column)`` to draw in the HTML form, or ``None``.
+    :param chart: ``(label column, value column)`` to draw in the HTML form, or ``None``. The
+        label may be a tuple of columns, joined with " · " (``(("terminalname", "paymenttypename"),
+        "amount")``).
     """
 
     title: str
@@ -50,7 +52,7 @@ class Report:
     rows: list[dict[str, Any]]
     total: dict[str, Any] | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
-    chart: tuple[str, str] | None = None
+    chart: tuple[str | tuple[str, ...], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,20 +111,23 @@ def render_csv(report: Report, tz: Any) -> Response:
 def _chart(report: Report, tz: Any) -> str:
     if not report.chart or not report.rows:
         return ""
-    label_name, value_name = report.chart
+    label_names, value_name = report.chart
+    if isinstance(label_names, str):
+        label_names = (label_names,)
     cols = {c.name: c for c in report.columns}
-    label_col, value_col = cols[label_name], cols[value_name]
+    label_cols, value_col = [cols[n] for n in label_names], cols[value_name]
     values = [float(r.get(value_name) or 0) for r in report.rows]
     top = max([abs(v) for v in values] + [1.0])
     bar_h, gap, label_w, width = 22, 6, 260, 420
     height = len(values) * (bar_h + gap) + gap
+    by = " and ".join(c.label for c in label_cols)
     parts = [f'<svg class="chart" role="img" aria-label="{escape(value_col.label)} by '
-             f'{escape(label_col.label)}" width="{label_w + width + 90}" height="{height}" '
+             f'{escape(by)}" width="{label_w + width + 90}" height="{height}" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for i, (r, v) in enumerate(zip(report.rows, values, strict=True)):
         y = gap + i * (bar_h + gap)
         w = int(width * abs(v) / top)
-        label = escape(_cell(label_col, r.get(label_name), tz))[:40]
+        label = escape(" · ".join(_cell(c, r.get(c.name), tz) for c in label_cols)[:40])
         shown = escape(_cell(value_col, r.get(value_name), tz))
         colour = "#2b6cb0" if v >= 0 else "#c53030"
         parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{label}</text>')
