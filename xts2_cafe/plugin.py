@@ -1,17 +1,72 @@
-"""The ``cafe`` plugin's hook implementations."""
+"""The ``cafe`` plugin's hook implementations: the ``cafe`` servlet, ``cafe`` basket items, the
+``stock`` season section and the cafe's stats. It depends on the core only."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from xts2_core import Servlet, hookimpl
+import sqlalchemy as sa
+
+from xts2_core import Basket, BasketItem, Command, E, NewItem, SeasonSection, Servlet, hookimpl
+
+from . import commands, items, season, stock
+from .models import CafeLine, Stock
 
 
 @hookimpl
 def register_servlets() -> list[Servlet]:
-    return [Servlet("cafe", [])]
+    return [Servlet("cafe", [
+        Command("getstock", commands.getstock, "public", commands.GetStock),
+    ])]
+
+
+@hookimpl
+def register_item_types() -> list[str]:
+    return [items.ITEM_TYPE]
 
 
 @hookimpl
 def register_migrations() -> list[str]:
     return [str(Path(__file__).parent / "migrations" / "versions")]
+
+
+@hookimpl
+def register_season_sections() -> list[SeasonSection]:
+    return season.sections()
+
+
+@hookimpl
+def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
+    if item_type != items.ITEM_TYPE:
+        return None
+    return items.new_item(request, basket, params)
+
+
+@hookimpl
+def item_added(request: Any, item: BasketItem) -> None:
+    if item.type == items.ITEM_TYPE:
+        items.record(request, item)
+
+
+@hookimpl
+def describe_item(item: BasketItem) -> E | None:
+    return items.describe(item) if item.type == items.ITEM_TYPE else None
+
+
+@hookimpl
+def basket_closed(request: Any, basket: Basket) -> None:
+    stock.shift_levels(request, basket, -1)
+
+
+@hookimpl
+def basket_reopened(request: Any, basket: Basket) -> None:
+    stock.shift_levels(request, basket, +1)
+
+
+@hookimpl
+def collect_stats(request: Any) -> dict[str, int]:
+    row = request.dbsession.execute(sa.select(
+        sa.select(sa.func.count()).select_from(Stock).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(CafeLine).scalar_subquery())).one()
+    return {"stock": int(row[0]), "cafeitems": int(row[1])}

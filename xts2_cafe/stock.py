@@ -1,0 +1,57 @@
+"""What the cafe has left: levels less what live baskets hold, and the levels' moves on close/reopen.
+
+A tracked item's *available* count is ``level`` minus the quantity of it in open baskets that have
+not expired, counted in one grouped query over ``cafe_line``. Closing a basket lowers the levels of
+what it holds; reopening it puts them back. Writers lock the stock row before counting; the basket is
+always locked first (by the core), stock rows after, in id order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from xts2_core import Basket, BasketItem
+
+from .models import CafeLine, Stock
+
+
+def held_query(now: Any) -> sa.Select[Any]:
+    """SQL: ``(stock_id, held)`` — what live (open, unexpired) baskets hold, per stock item."""
+    return (sa.select(CafeLine.stock_id, sa.func.sum(BasketItem.quantity).label("held"))
+            .join(BasketItem, BasketItem.id == CafeLine.item_id)
+            .join(Basket, Basket.id == BasketItem.basket_id)
+            .where(Basket.live(now))
+            .group_by(CafeLine.stock_id))
+
+
+def held(request: Any, stock_id: int) -> int:
+    """How many of one stock item live baskets hold."""
+    q = held_query(request.now).where(CafeLine.stock_id == stock_id)
+    row = request.dbsession.execute(q).first()
+    return int(row.held) if row is not None else 0
+
+
+def available(stock: Stock, held_count: int | None) -> int | None:
+    """``level - held`` (never below 0) for a tracked item; ``None`` when the level is not tracked."""
+    if stock.level is None:
+        return None
+    return max(0, stock.level - (held_count or 0))
+
+
+def shift_levels(request: Any, basket: Basket, sign: int) -> None:
+    """Move the levels of what ``basket`` holds by ``sign`` × quantity (−1 on close, +1 on reopen).
+
+    One ``UPDATE`` per stock item, in id order, so that two closing baskets never wait on each
+    other in a cycle; untracked items are left alone.
+    """
+    rows = request.dbsession.execute(
+        sa.select(CafeLine.stock_id, sa.func.sum(BasketItem.quantity))
+        .join(BasketItem, BasketItem.id == CafeLine.item_id)
+        .where(BasketItem.basket_id == basket.id)
+        .group_by(CafeLine.stock_id).order_by(CafeLine.stock_id)).all()
+    for stock_id, quantity in rows:
+        request.dbsession.execute(
+            sa.update(Stock).where(Stock.id == stock_id, Stock.level.is_not(None))
+            .values(level=Stock.level + sign * int(quantity)))
