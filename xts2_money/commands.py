@@ -1,0 +1,74 @@
+"""The ``money`` servlet (API.md §7): ``getpaymenttypes`` and ``gettakings``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xts2_core import (
+    BadParam,
+    DateTime,
+    E,
+    Forbidden,
+    Id,
+    Key,
+    Money,
+    NoParams,
+    NotFound,
+    Params,
+    Terminal,
+    elist,
+)
+
+from . import paymenttypes
+from .takings import takings
+
+
+def getpaymenttypes(request: Any, p: NoParams) -> E:
+    """``<paymenttypes terminal><paymenttype id code name/>…</paymenttypes>``: those the calling
+    terminal accepts, in the order they were created."""
+    terminal_id = request.terminal.id
+    return elist("paymenttypes", [
+        E("paymenttype", {"id": pt.id, "code": pt.code, "name": pt.name}, many=True)
+        for pt in paymenttypes.accepted(request.dbsession, terminal_id)
+    ], {"terminal": terminal_id})
+
+
+class GetTakings(Params):
+    """``since`` (required), ``until`` (default now), ``paymenttype`` (a code), ``terminal`` (an
+    id; another terminal's takings need the admin password)."""
+
+    since: DateTime
+    until: DateTime | None = None
+    paymenttype: Key | None = None
+    terminal: Id | None = None
+
+
+def gettakings(request: Any, p: GetTakings) -> E:
+    """``<takings terminal since until total count><paymenttype code name amount count/>…</takings>``:
+    what a terminal took in ``[since, until)`` per payment type, refunds subtracted."""
+    until = p.until if p.until is not None else request.now
+    if until < p.since:
+        raise BadParam("until", "parameter 'until' must not be before 'since'")
+    terminal_id = request.terminal.id
+    if p.terminal is not None and p.terminal != terminal_id:
+        if not request.is_admin:
+            raise Forbidden("another terminal's takings need the admin password")
+        if request.dbsession.get(Terminal, p.terminal) is None:
+            raise NotFound(f"no terminal {p.terminal}", param="terminal")
+        terminal_id = p.terminal
+    only = None
+    if p.paymenttype is not None:
+        only = paymenttypes.by_code(request.dbsession, p.paymenttype)
+        if only is None:
+            raise NotFound(f"no payment type {p.paymenttype!r}", param="paymenttype")
+    lines = takings(request.dbsession, p.since, until, terminal_id=terminal_id,
+                    paymenttype_id=only.id if only is not None else None)
+    children = [E("paymenttype", {"code": t.code, "name": t.name, "amount": Money(t.amount),
+                                  "count": t.count}, many=True) for t in lines]
+    if only is not None and not lines:
+        children.append(E("paymenttype", {"code": only.code, "name": only.name,
+                                          "amount": Money(0), "count": 0}, many=True))
+    return E("takings", {
+        "terminal": terminal_id, "since": p.since, "until": until,
+        "total": Money(sum(t.amount for t in lines)), "count": sum(t.count for t in lines),
+    }, children)
