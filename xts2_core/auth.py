@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pyramid.config import Configurator
 
-from .errors import Forbidden, RateLimited, Unauthorized
+from .errors import BadParam, Forbidden, RateLimited, Unauthorized
 from .models import Setting, Terminal
 
 PASSWORD_SETTING = "admin_password"
@@ -53,39 +54,54 @@ def set_password(dbsession: Any, hasher: PasswordHasher, password: str) -> None:
 
 
 class RateLimiter:
-    """Failed password checks per client address (in this process)."""
+    """Failed password checks per client address (in this process).
 
-    def __init__(self, limit: int = 5, window: float = 60.0, block: float = 60.0):
-        self.limit, self.window, self.block = limit, window, block
+    ``limit`` failures within ``window`` seconds block the address for ``block`` seconds.
+    ``clock`` gives seconds for intervals (``time.monotonic``; the app passes its movable clock).
+    """
+
+    #: Above this many tracked addresses, forget those whose failures are all outside the window.
+    SWEEP_AT = 10_000
+
+    def __init__(self, limit: int = 5, window: float = 60.0, block: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.block, self.clock = limit, window, block, clock
         self._failures: dict[str, deque[float]] = {}
         self._blocked: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def check(self, address: str) -> None:
+        """:raises RateLimited: while ``address`` is blocked."""
         with self._lock:
             until = self._blocked.get(address)
             if until is not None:
-                if time.monotonic() < until:
+                if self.clock() < until:
                     raise RateLimited("too many failed password checks; try again in a minute")
                 del self._blocked[address]
 
     def failed(self, address: str) -> None:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             q = self._failures.setdefault(address, deque())
             q.append(now)
-            while q and q[0] < now - self.window:
+            while q and q[0] <= now - self.window:
                 q.popleft()
             if len(q) >= self.limit:
                 self._blocked[address] = now + self.block
-                q.clear()
+                del self._failures[address]
+            if len(self._failures) > self.SWEEP_AT:
+                self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        for addr in [a for a, q in self._failures.items() if not q or q[-1] <= now - self.window]:
+            del self._failures[addr]
+        for addr in [a for a, until in self._blocked.items() if until <= now]:
+            del self._blocked[addr]
 
 
 def _credential(request: Any, param: str, header: str) -> str | None:
     values = request.params.getall(param)
     if len(values) > 1:
-        from .errors import BadParam
-
         raise BadParam(param, f"parameter '{param}' is given more than once")
     return values[0] if values else request.headers.get(header)
 
@@ -104,24 +120,31 @@ def _terminal(request: Any) -> Terminal | None:
 
 
 def check_password(request: Any, password: str) -> bool:
-    """Verify the admin password (rate limited per client address). True or False."""
+    """Verify the admin password (rate limited per client address). True or False.
+
+    :raises RateLimited: while this client address is blocked.
+    """
     limiter: RateLimiter = request.registry["xts2.ratelimiter"]
     address = request.client_addr or "unknown"
     limiter.check(address)
     row = request.dbsession.get(Setting, PASSWORD_SETTING)
     hasher: PasswordHasher = request.registry["xts2.hasher"]
-    ok = False
-    if row is not None:
-        try:
-            ok = hasher.verify(row.value, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-    else:
-        # Spend the same time as a real check, so absence of a password cannot be timed.
-        hmac.compare_digest(hash_key(password), hash_key(password[::-1]))
+    # Without a password set, verify against a throw-away hash all the same, so that whether a
+    # password is set cannot be told from the time an answer takes.
+    stored = row.value if row is not None else _dummy_hash(request.registry)
+    try:
+        ok = hasher.verify(stored, password) and row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
     if not ok:
         limiter.failed(address)
     return ok
+
+
+def _dummy_hash(registry: Any) -> str:
+    if "xts2.dummy_hash" not in registry:
+        registry["xts2.dummy_hash"] = registry["xts2.hasher"].hash(secrets.token_urlsafe(16))
+    return registry["xts2.dummy_hash"]
 
 
 def _is_admin(request: Any) -> bool:
@@ -154,7 +177,9 @@ def require_admin(request: Any, why: str) -> None:
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     config.registry["xts2.hasher"] = password_hasher(settings)
+    # The app's clock (movable in tests) measures the rate limiter's minute.
     config.registry["xts2.ratelimiter"] = RateLimiter(
-        limit=int(settings.get("xts2.password_attempts", 5)))
+        limit=int(settings.get("xts2.password_attempts", 5)),
+        clock=config.registry["xts2.clock"].monotonic)
     config.add_request_method(_terminal, "terminal", reify=True)
     config.add_request_method(_is_admin, "is_admin", reify=True)

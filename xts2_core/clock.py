@@ -5,6 +5,7 @@ Tests move time with :meth:`Clock.advance` / :meth:`Clock.set` on ``registry["xt
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,13 @@ class Clock:
         if self._frozen is not None:
             return self._frozen
         return datetime.now(UTC) + self._offset
+
+    def monotonic(self) -> float:
+        """Seconds for measuring intervals (the rate limiter): ``time.monotonic`` moved by
+        :meth:`advance`; while frozen, it stands still with the clock."""
+        if self._frozen is not None:
+            return self._frozen.timestamp()
+        return time.monotonic() + self._offset.total_seconds()
 
     def set(self, when: datetime) -> None:
         """Freeze the clock at ``when`` (aware)."""

@@ -9,14 +9,15 @@ sent). Database conflicts are left to pyramid_retry, which replays the whole req
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import sqlalchemy as sa
 from pyramid.config import Configurator
 from pyramid.response import Response
-from pyramid_retry import is_last_attempt, mark_error_retryable
+from pyramid_retry import is_error_retryable, mark_error_retryable
 
 from .auth import authorize
 from .db import begin_write, is_transient
@@ -42,14 +43,41 @@ METHODS = ("GET", "HEAD", "POST")
 
 
 def wants(request: Any) -> str:
-    """The answer format: ``format`` parameter, else JSON if the Accept header asks for it."""
-    values = request.params.getall("format")
+    """The answer format: the ``format`` parameter, else JSON if the Accept header prefers it.
+
+    Never raises (the error views call it too): parameters that are not valid UTF-8 are left for
+    :func:`check_decodable` to report, and a repeated ``format`` answers in XML.
+    """
+    try:
+        values = request.params.getall("format")
+    except UnicodeDecodeError:
+        values = []
     if len(values) > 1:
         return "xml"
     if values:
-        return values[0].lower()
-    accept = request.headers.get("Accept", "")
-    return "json" if "application/json" in accept else "xml"
+        return values[0].strip().lower()
+    offers = request.accept.acceptable_offers(["application/xml", "application/json"])
+    return "json" if offers and offers[0][0] == "application/json" else "xml"
+
+
+def check_decodable(request: Any) -> None:
+    """Parameters arrive as UTF-8; anything else is ``bad_param`` naming the parameter.
+
+    (WebOb raises ``UnicodeDecodeError`` when the query string is not UTF-8.)
+    """
+    try:
+        request.params  # noqa: B018 (decodes every parameter)
+    except UnicodeDecodeError:
+        name = "?"
+        for pair in request.environ.get("QUERY_STRING", "").split("&"):
+            key, _, value = pair.partition("=")
+            try:
+                unquote_to_bytes(key.replace("+", " ")).decode("utf-8")
+                unquote_to_bytes(value.replace("+", " ")).decode("utf-8")
+            except UnicodeDecodeError:
+                name = unquote(key.replace("+", " "), errors="replace")
+                break
+        raise BadParam(name, f"parameter '{name}' is not valid UTF-8") from None
 
 
 def render(request: Any, payload: list[E], status: str = "ok", http_status: int = 200,
@@ -77,15 +105,20 @@ def _payload(result: Any) -> list[E]:
 
 
 def _check_origin(request: Any) -> None:
-    """Refuse a browser's cross-site request to a command that changes state."""
-    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+    """Refuse a browser's cross-site request to a command that changes state.
+
+    Browsers send ``Sec-Fetch-Site`` and, on cross-origin requests, ``Origin``; scripts and the
+    box-office client (same origin) send neither or their own origin. Other origins must be
+    listed in the setting ``xts2.allowed_origins``.
+    """
+    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
         raise Forbidden("cross-site requests may not change state")
     origin = request.headers.get("Origin")
-    if not origin:
+    if origin is None:
         return
+    origin = origin.strip().rstrip("/").lower()
     allowed = request.registry["xts2.allowed_origins"]
-    here = f"{request.scheme}://{request.host}"
-    if origin.rstrip("/") != here and origin.rstrip("/") not in allowed:
+    if origin != request.host_url.lower() and origin not in allowed:
         raise Forbidden(f"origin {urlsplit(origin).netloc or origin} may not change state here "
                         "(see the setting xts2.allowed_origins)")
 
@@ -108,6 +141,7 @@ def _operation_terminal(request: Any) -> int:
 def dispatch_view(request: Any) -> Response:
     if request.method not in METHODS:
         raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
+    check_decodable(request)
     registry: CommandRegistry = request.registry["xts2.commands"]
     servlet, name = request.matchdict["servlet"], request.matchdict["command"]
     commands = registry.servlets.get(servlet)
@@ -174,6 +208,11 @@ def index_view(request: Any) -> Response:
     """``GET /v2``: the installed servlets and their commands."""
     if request.method not in METHODS:
         raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
+    check_decodable(request)
+    if len(request.params.getall("format")) > 1:
+        raise BadParam("format", "parameter 'format' is given more than once")
+    if wants(request) not in ("xml", "json"):
+        raise BadParam("format", "parameter 'format' must be one of xml, json")
     registry: CommandRegistry = request.registry["xts2.commands"]
     servlets = [
         E("servlet", {"name": sname},
@@ -189,22 +228,18 @@ def index_view(request: Any) -> Response:
 
 def _error_response(request: Any, exc: XTSError) -> Response:
     fmt = request.environ.get("xts2.format") or wants(request)
-    if fmt not in ("xml", "json"):
-        fmt = "xml"
     md = request.matchdict or {}
-    tz = request.registry["xts2.tz"]
     envelope = {"version": 2, "servlet": md.get("servlet"), "command": md.get("command"),
                 "status": "error"}
     if fmt == "json":
-        import json
-
-        obj = {k: v for k, v in envelope.items() if v is not None}
+        obj: dict[str, Any] = {k: v for k, v in envelope.items() if v is not None}
         obj["error"] = {"code": exc.code, "message": exc.message, "param": exc.param}
-        body, ctype = json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json"
+        body, ctype = json.dumps(obj, ensure_ascii=False).encode("utf-8"), JSON
     else:
         err = E("error", {"code": exc.code, "param": exc.param}, text=exc.message)
-        body, ctype = render_xml(envelope, [err], tz), "application/xml"
-    response = Response(body=body, status=exc.status, content_type=ctype, charset="utf-8")
+        body, ctype = render_xml(envelope, [err], request.registry["xts2.tz"]), XML
+    response = Response(body=body, status=exc.status, content_type=ctype.split(";")[0],
+                        charset="utf-8")
     if exc.status == 405:
         response.headers["Allow"] = ", ".join(METHODS)
     return response
@@ -215,11 +250,14 @@ def xts_error_view(exc: XTSError, request: Any) -> Response:
 
 
 def internal_error_view(exc: Exception, request: Any) -> Response:
+    """Anything that is not an ``XTSError``: a database conflict worth retrying, or a bug."""
     if is_transient(exc):
-        if not is_last_attempt(request):
-            mark_error_retryable(exc)
-            raise exc
-        log.warning("gave up after retries on %s %s: %s", request.method, request.path, exc)
+        mark_error_retryable(exc)
+    if is_error_retryable(request, exc):
+        # pyramid_retry throws this answer away and runs the whole request again.
+        return Response(status=503)
+    if is_transient(exc):
+        log.warning("gave up after retries on %s %s: %s", request.method, request.path_qs, exc)
         return _error_response(request, Conflict(
             "the server is busy with the same data; try again", code="conflict"))
     log.error("internal error on %s %s", request.method, request.path_qs, exc_info=exc)
@@ -253,7 +291,7 @@ def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     config.registry["xts2.commands"] = build_registry(config.registry["xts2.pm"])
     config.registry["xts2.allowed_origins"] = {
-        o.rstrip("/") for o in (settings.get("xts2.allowed_origins") or "").split() if o}
+        o.rstrip("/").lower() for o in (settings.get("xts2.allowed_origins") or "").split() if o}
     config.add_route("xts2.index", "/v2")
     config.add_route("xts2.index_slash", "/v2/")
     config.add_route("xts2.command", "/v2/{servlet}/{command}")

@@ -21,8 +21,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from .errors import BadParam
 from .values import MAX_ID, parse_bool, parse_datetime, parse_money
 
-_INT_RE = re.compile(r"^[+-]?\d{1,19}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_INT_RE = re.compile(r"^[+-]?[0-9]{1,19}$")
+_ID_RE = re.compile(r"^[0-9]{1,19}$")
+#: Control characters (Unicode Cc) but tab and newline; a CR of a CRLF newline is dropped first.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -40,14 +42,16 @@ def _as_int(v: Any) -> Any:
     if isinstance(v, str):
         if not _INT_RE.match(v.strip()):
             raise ValueError("must be a whole number")
-        return int(v)
+        v = int(v)
+    if isinstance(v, int) and not -MAX_ID <= v <= MAX_ID:
+        raise ValueError("must be a whole number between -(2^63-1) and 2^63-1")
     return v
 
 
 def _as_id(v: Any) -> Any:
     if isinstance(v, str):
         s = v.strip()
-        if not s.isdigit() or len(s) > 19:
+        if not _ID_RE.match(s):
             raise ValueError("must be a positive whole number")
         v = int(s)
     if isinstance(v, int) and not isinstance(v, bool) and not 1 <= v <= MAX_ID:
@@ -82,8 +86,10 @@ def _as_datetime(v: Any, info: ValidationInfo) -> Any:
 
 
 def _as_text(v: Any) -> Any:
-    if isinstance(v, str) and _CONTROL_RE.search(v):
-        raise ValueError("must not contain control characters")
+    if isinstance(v, str):
+        v = v.replace("\r\n", "\n")  # a browser form's newline
+        if _CONTROL_RE.search(v):
+            raise ValueError("must not contain control characters other than tab and newline")
     return v
 
 
@@ -126,13 +132,31 @@ Key = Annotated[str, BeforeValidator(_as_key)]
 Words = Annotated[list[str], BeforeValidator(_as_words)]
 
 
+_MESSAGES = {
+    "missing": "is required",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "string_too_short": "must have at least {min_length} characters",
+    "string_too_long": "must have at most {max_length} characters",
+    "too_short": "must list at least {min_length}",
+    "too_long": "may list at most {max_length}",
+    "string_pattern_mismatch": "is not one of the allowed values",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+}
+
+
 def _describe(err: dict[str, Any]) -> str:
-    msg = err.get("msg", "is not valid")
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if err.get("type") == "missing":
-        return "is required"
-    return msg[0].lower() + msg[1:] if msg else msg
+    template = _MESSAGES.get(err.get("type", ""))
+    if template is not None:
+        try:
+            return template.format(**(err.get("ctx") or {}))
+        except (KeyError, IndexError):
+            pass
+    msg = str(err.get("msg") or "is not valid").removeprefix("Value error, ")
+    return msg[0].lower() + msg[1:]
 
 
 def parse_params(schema: type[Params], params: Any, *, prefix: str = "",

@@ -7,13 +7,17 @@ or command registered twice stops start-up with a message naming both plugins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .params import NoParams, Params
+from .plugins import PluginError
 
 ACCESS_LEVELS = ("public", "terminal", "admin")
+#: Servlet and command names: what may stand in ``/v2/{servlet}/{command}`` (lower case).
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Command:
     formats: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not NAME_RE.match(self.name):
+            raise ValueError(f"command {self.name!r}: a name is lower case a-z, 0-9 and _")
         if self.access not in ACCESS_LEVELS:
             raise ValueError(f"command {self.name}: access must be one of {ACCESS_LEVELS}")
 
@@ -51,12 +57,18 @@ class Servlet:
     name: str
     commands: list[Command] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if not NAME_RE.match(self.name):
+            raise ValueError(f"servlet {self.name!r}: a name is lower case a-z, 0-9 and _")
 
-class DuplicateRegistration(RuntimeError):
+
+class DuplicateRegistration(PluginError):
     """Two plugins registered the same name; start-up stops."""
 
 
 class CommandRegistry:
+    """``servlets[servlet][command]`` → :class:`Command`, and who registered each."""
+
     def __init__(self) -> None:
         self.servlets: dict[str, dict[str, Command]] = {}
         self.owners: dict[str, str] = {}

@@ -10,7 +10,9 @@ import re
 from datetime import UTC, datetime, tzinfo
 
 MAX_ID = 2**63 - 1
-_MONEY_RE = re.compile(r"^(-?)(\d{1,12})(?:\.(\d{1,2}))?$")
+_MONEY_RE = re.compile(r"^(-?)([0-9]{1,12})(?:\.([0-9]{1,2}))?$")
+#: Datetime parameters are kept well inside what Python and the databases can add days to.
+MIN_YEAR, MAX_YEAR = 1000, 8999
 _TRUE = {"1", "true", "yes"}
 _FALSE = {"0", "false", "no"}
 
@@ -57,6 +59,8 @@ def parse_datetime(text: str, tz: tzinfo) -> datetime:
         dt = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError("must be an ISO 8601 datetime such as 2026-12-01T19:30") from None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise ValueError(f"must be a datetime between the years {MIN_YEAR} and {MAX_YEAR}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     return dt.astimezone(UTC)

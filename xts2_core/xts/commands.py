@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
 from pydantic import Field
 
 from ..auth import check_password
@@ -18,27 +19,30 @@ from ..reports import render_csv, render_html, report_element
 
 
 class IsAdmin(Params):
-    password: Text = Field(min_length=1)
+    password: Text | None = Field(None, min_length=1)
 
 
 def isadmin(request: Any, p: IsAdmin) -> E:
-    return E("admin", text=check_password(request, p.password))
+    """``<admin>true</admin>`` if the password (parameter or header) is the admin password."""
+    password = p.password or request.headers.get("X-XTS2-Password")
+    if not password:
+        raise BadParam("password", "parameter 'password' is required")
+    return E("admin", text=check_password(request, password))
 
 
 def _schema(request: Any) -> str:
-    try:
-        rows = request.dbsession.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    except sa.exc.DBAPIError:
-        return "none"
-    return ",".join(sorted(r[0] for r in rows)) or "none"
+    """The database's Alembic revisions (one head per plugin branch), comma-separated."""
+    context = MigrationContext.configure(request.dbsession.connection())
+    return ",".join(sorted(context.get_current_heads())) or "none"
 
 
 def getstats(request: Any, p: Params) -> E:
+    """The server's version, database, schema, plugins and counts (``collect_stats``)."""
     pm = request.registry["xts2.pm"]
     infos = plugin_infos(pm)
     types: dict[str, list[str]] = {}
-    for plugin, owned in request.registry["xts2.item_types"].items():
-        types.setdefault(owned, []).append(plugin)
+    for item_type, owner in request.registry["xts2.item_types"].items():
+        types.setdefault(owner, []).append(item_type)
     db = request.dbsession
     now = request.now
     counts: dict[str, int] = {
@@ -70,6 +74,7 @@ class ReportParams(Params):
 
 
 def report(request: Any, p: ReportParams) -> Any:
+    """A report of a registered type, as XML/JSON (``<report>``), CSV or an HTML page."""
     types = request.registry["xts2.reports"]
     rtype = types.get(p.type)
     if rtype is None:
@@ -84,5 +89,3 @@ def report(request: Any, p: ReportParams) -> Any:
     if fmt == "html":
         return render_html(result, request.tz, request.now)
     return report_element(p.type, result)
-
-
