@@ -1,0 +1,308 @@
+"""The ``tickets`` servlet (API.md §5): shows, performances, the programme and ticket counts.
+
+Every read uses a fixed number of queries whatever the data size: the rows in one query, their
+counts in one grouped aggregate (:mod:`xts2_tickets.counts`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from xts2_core import (
+    Bool,
+    Conflict,
+    DateTime,
+    E,
+    Field,
+    Id,
+    IdList,
+    Int,
+    Money,
+    NotFound,
+    Params,
+    elist,
+    for_update,
+)
+
+from .counts import (
+    LATE_SALES,
+    Counts,
+    counts_for,
+    counts_of,
+    status,
+    sums_by_performance,
+    sums_by_tickettype,
+)
+from .labels import performance_label
+from .models import Performance, Show, TicketType
+
+# -- lookups ---------------------------------------------------------------------------------
+
+
+def get_show(request: Any, show_id: int, param: str = "show") -> Show:
+    show = request.dbsession.get(Show, show_id)
+    if show is None:
+        raise NotFound(f"no show {show_id}", param=param)
+    return show
+
+
+def get_performance(request: Any, performance_id: int, param: str = "performance", *,
+                    lock: bool = False) -> Performance:
+    """The performance, or ``not_found`` naming ``param``. ``lock``: ``SELECT … FOR UPDATE``,
+    which every writer takes before it counts."""
+    q = sa.select(Performance).where(Performance.id == performance_id)
+    if lock:
+        q = for_update(request, q).execution_options(populate_existing=True)
+    perf = request.dbsession.execute(q).scalar_one_or_none()
+    if perf is None:
+        raise NotFound(f"no performance {performance_id}", param=param)
+    return perf
+
+
+def local_days_after(start: datetime, days: int, tz: Any) -> datetime:
+    """``start`` plus ``days`` calendar days on the venue's clock (a day across a clock change
+    is 23 or 25 hours), as UTC."""
+    local = start.astimezone(tz).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+# -- shows -----------------------------------------------------------------------------------
+
+
+class GetShows(Params):
+    current: Bool = False
+
+
+def getshows(request: Any, p: GetShows) -> E:
+    """``<shows><show id name performances first last next/>…</shows>`` by first performance.
+
+    ``next`` (an addition) is the start of the next performance not yet started."""
+    now = request.now
+    stats = (
+        sa.select(
+            Performance.show_id.label("show_id"),
+            sa.func.count().label("n"),
+            sa.func.min(Performance.start).label("first"),
+            sa.func.max(Performance.start).label("last"),
+            sa.func.min(sa.case((Performance.start > now, Performance.start))).label("next"),
+        ).group_by(Performance.show_id).subquery())
+    q = (sa.select(Show.id, Show.name, stats.c.n, stats.c.first, stats.c.last, stats.c.next)
+         .outerjoin(stats, stats.c.show_id == Show.id))
+    if p.current:
+        q = q.where(stats.c.next.is_not(None))
+    q = q.order_by(stats.c.first.asc().nulls_last(), Show.name, Show.id)
+    rows = request.dbsession.execute(q).all()
+    return elist("shows", [
+        E("show", {"id": r.id, "name": r.name, "performances": r.n or 0, "first": _utc(r.first),
+                   "last": _utc(r.last), "next": _utc(r.next)})
+        for r in rows
+    ])
+
+
+def _utc(value: Any) -> datetime | None:
+    """An aggregate's datetime (``min``/``max`` over UTC columns) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite without column type information
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class ShowParam(Params):
+    show: Id
+
+
+def getshow(request: Any, p: ShowParam) -> E:
+    """``<show id name performances><description/><publicity …/><firstperformance/>
+    <lastperformance/></show>``."""
+    show = get_show(request, p.show)
+    db = request.dbsession
+    base = sa.select(Performance.id, Performance.start).where(Performance.show_id == show.id)
+    count = db.scalar(sa.select(sa.func.count()).select_from(Performance)
+                      .where(Performance.show_id == show.id))
+    children = [
+        E("description", text=show.description or ""),
+        E("publicity", {"company": show.company, "runningtime": show.runningtime,
+                        "ageguidance": show.ageguidance, "image": show.image, "link": show.link},
+          text=show.publicity or ""),
+    ]
+    if count:
+        first = db.execute(base.order_by(Performance.start, Performance.id).limit(1)).one()
+        last = db.execute(base.order_by(Performance.start.desc(), Performance.id.desc())
+                          .limit(1)).one()
+        children += [E("firstperformance", {"id": first.id, "start": first.start}),
+                     E("lastperformance", {"id": last.id, "start": last.start})]
+    return E("show", {"id": show.id, "name": show.name, "performances": count}, children)
+
+
+def gettickettypes(request: Any, p: ShowParam) -> E:
+    """``<tickettypes show><tickettype id name price/>…</tickettypes>`` in the order loaded."""
+    show = get_show(request, p.show)
+    types = request.dbsession.execute(
+        sa.select(TicketType).where(TicketType.show_id == show.id).order_by(TicketType.id)
+    ).scalars()
+    return elist("tickettypes", [
+        E("tickettype", {"id": t.id, "name": t.name, "price": Money(t.price)}) for t in types
+    ], {"show": show.id})
+
+
+# -- performances ----------------------------------------------------------------------------
+
+
+class GetPerformances(Params):
+    show: Id
+    current: Bool = False
+
+
+def getperformances(request: Any, p: GetPerformances) -> E:
+    """``<performances show><performance id start capacity available status/>…</performances>``;
+    ``current``: only performances not yet started."""
+    show = get_show(request, p.show)
+    now = request.now
+    q = sa.select(Performance).where(Performance.show_id == show.id)
+    if p.current:
+        q = q.where(Performance.start > now)
+    perfs = list(request.dbsession.execute(
+        q.order_by(Performance.start, Performance.id)).scalars())
+    counts = counts_for(request.dbsession, now, perfs)
+    return elist("performances", [
+        E("performance", {"id": perf.id, "start": perf.start, "capacity": perf.capacity,
+                          "available": counts[perf.id].available,
+                          "status": status(perf.start, now, counts[perf.id].available)})
+        for perf in perfs
+    ], {"show": show.id})
+
+
+class PerformanceParam(Params):
+    performance: Id
+
+
+def getperformance(request: Any, p: PerformanceParam) -> E:
+    """``<performance id show showname start status><counts/><tickettypes>…</tickettypes>``."""
+    perf = get_performance(request, p.performance)
+    db = request.dbsession
+    now = request.now
+    show = db.get(Show, perf.show_id)
+    types = list(db.execute(sa.select(TicketType).where(TicketType.show_id == perf.show_id)
+                            .order_by(TicketType.id)).scalars())
+    by_type = sums_by_tickettype(db, now, perf.id)
+    counts = Counts(perf.id, perf.capacity, perf.heldback,
+                    sold=sum(s.sold for s in by_type.values()),
+                    reserved=sum(s.reserved for s in by_type.values()))
+    rows = []
+    for t in types:
+        s = by_type.get(t.id)
+        rows.append(E("tickettype", {"id": t.id, "name": t.name, "price": Money(t.price),
+                                     "sold": s.sold if s else 0,
+                                     "reserved": s.reserved if s else 0}))
+    return E("performance", {
+        "id": perf.id, "show": show.id, "showname": show.name, "start": perf.start,
+        "status": status(perf.start, now, counts.available),
+    }, [counts.element(), elist("tickettypes", rows)])
+
+
+def _performance_with_counts(perf: Performance, showname: str, counts: Counts, now: datetime
+                             ) -> E:
+    return E("performance", {
+        "id": perf.id, "show": perf.show_id, "showname": showname, "start": perf.start,
+        "status": status(perf.start, now, counts.available)}, [counts.element()])
+
+
+class GetProgramme(Params):
+    from_: DateTime | None = Field(None, alias="from")
+    days: Int = Field(14, ge=1, le=366)
+    limit: Int = Field(3, ge=1, le=50)
+
+
+def getprogramme(request: Any, p: GetProgramme) -> E:
+    """``<programme from until><show id name><performance id start available status/>…</show>…``:
+    shows with a performance in [from, from + days) (venue calendar days), ordered by their
+    next one, with at most ``limit`` performances each."""
+    now = request.now
+    start = p.from_ or now
+    until = local_days_after(start, p.days, request.tz)
+    rank = sa.func.row_number().over(
+        partition_by=Performance.show_id, order_by=(Performance.start, Performance.id)
+    ).label("rank")
+    window = (sa.select(Performance.id, rank)
+              .where(Performance.start >= start, Performance.start < until).subquery())
+    rows = request.dbsession.execute(
+        sa.select(Performance, Show.name)
+        .join(window, window.c.id == Performance.id)
+        .join(Show, Show.id == Performance.show_id)
+        .where(window.c.rank <= p.limit)
+        .order_by(Performance.start, Performance.id)).all()
+    counts = counts_for(request.dbsession, now, [r[0] for r in rows])
+    shows: dict[int, E] = {}
+    for perf, name in rows:
+        show = shows.get(perf.show_id)
+        if show is None:
+            show = shows[perf.show_id] = E("show", {"id": perf.show_id, "name": name},
+                                           many=True)
+        c = counts[perf.id]
+        show.append(E("performance", {"id": perf.id, "start": perf.start,
+                                      "available": c.available,
+                                      "status": status(perf.start, now, c.available)},
+                      many=True))
+    return elist("programme", list(shows.values()), {"from": start, "until": until})
+
+
+class GetNowAndNext(Params):
+    n: Int = Field(5, ge=1, le=50)
+
+
+def getnowandnext(request: Any, p: GetNowAndNext) -> E:
+    """The next ``n`` performances whose start is at most 60 minutes ago, by start."""
+    now = request.now
+    rows = request.dbsession.execute(
+        sa.select(Performance, Show.name).join(Show, Show.id == Performance.show_id)
+        .where(Performance.start >= now - LATE_SALES)
+        .order_by(Performance.start, Performance.id).limit(p.n)).all()
+    counts = counts_for(request.dbsession, now, [r[0] for r in rows])
+    return elist("nowandnext", [_performance_with_counts(perf, name, counts[perf.id], now)
+                                for perf, name in rows])
+
+
+class GetTicketCounts(Params):
+    performance: IdList = Field(min_length=1, max_length=100)
+
+
+def getticketcounts(request: Any, p: GetTicketCounts) -> E:
+    """``<ticketcounts><counts performance …/>…</ticketcounts>`` in the order asked (each id
+    once); any unknown id is ``not_found`` naming ``performance``."""
+    ids = list(dict.fromkeys(p.performance))
+    perfs = {perf.id: perf for perf in request.dbsession.execute(
+        sa.select(Performance).where(Performance.id.in_(ids))).scalars()}
+    missing = [str(i) for i in ids if i not in perfs]
+    if missing:
+        noun = "performance" if len(missing) == 1 else "performances"
+        raise NotFound(f"no {noun} {', '.join(missing)}", param="performance")
+    counts = counts_for(request.dbsession, request.now, perfs.values())
+    return elist("ticketcounts", [counts[i].element() for i in ids])
+
+
+class HoldBack(Params):
+    performance: Id
+    count: Int = Field(ge=0)
+
+
+def holdbacktickets(request: Any, p: HoldBack) -> E:
+    """Set the number of seats held back (not for sale); ``conflict`` if more than
+    ``capacity - sold - reserved``."""
+    perf = get_performance(request, p.performance, lock=True)
+    sums = sums_by_performance(request.dbsession, request.now, [perf.id])
+    counts = counts_of(perf, sums.get(perf.id))
+    if p.count > counts.holdable:
+        show = request.dbsession.get(Show, perf.show_id)
+        label = performance_label(show.name, perf.start, request.tz)
+        raise Conflict(
+            f"Only {counts.holdable} seats of {label} can be held back (capacity "
+            f"{counts.capacity}, sold {counts.sold}, reserved {counts.reserved})",
+            param="count", code="conflict")
+    perf.heldback = p.count
+    request.dbsession.flush()
+    counts.heldback = p.count
+    return counts.element()

@@ -1,0 +1,142 @@
+"""Ticket counts (API.md §5): how many seats of a performance are sold, reserved, held back and
+available, computed from basket state in one grouped aggregate query for any number of
+performances.
+
+- ``sold``: signed quantities in closed baskets (anti-tickets subtracted);
+- ``reserved``: tickets (not anti-tickets) in live open baskets (``Basket.live(now)``: persistent,
+  or not yet expired) — a refund waiting in an open basket frees no seat until it closes;
+- ``refunding``: anti-tickets in live open baskets (not shown; refunds are checked against
+  ``sold - refunding`` so two open refunds cannot return the same ticket);
+- ``available = max(0, capacity - sold - reserved - heldback)``.
+
+A performance whose start is more than :data:`LATE_SALES` ago is ``past``: it is no longer sold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from xts2_core import Basket, BasketItem, E
+
+from .models import Performance, Ticket
+
+#: How long after its start a performance is still sold (latecomers) and shown as now-and-next.
+LATE_SALES = timedelta(minutes=60)
+
+
+@dataclass
+class Sums:
+    """Ticket sums for one group (a performance, or a performance's ticket type)."""
+
+    sold: int = 0
+    reserved: int = 0
+    refunding: int = 0
+    revenue: int = 0
+
+
+@dataclass
+class Counts:
+    """The ``<counts>`` of a performance."""
+
+    performance: int
+    capacity: int
+    heldback: int
+    sold: int = 0
+    reserved: int = 0
+    refunding: int = 0
+
+    @property
+    def available(self) -> int:
+        return max(0, self.capacity - self.sold - self.reserved - self.heldback)
+
+    @property
+    def holdable(self) -> int:
+        """The most seats that may be held back: ``capacity - sold - reserved``."""
+        return max(0, self.capacity - self.sold - self.reserved)
+
+    def element(self) -> E:
+        return E("counts", {
+            "performance": self.performance, "capacity": self.capacity, "sold": self.sold,
+            "reserved": self.reserved, "heldback": self.heldback, "available": self.available,
+        })
+
+
+def is_past(start: datetime, now: datetime) -> bool:
+    """Started more than :data:`LATE_SALES` ago: no longer sold."""
+    return start < now - LATE_SALES
+
+
+def status(start: datetime, now: datetime, available: int) -> str:
+    """``past``, ``soldout`` or ``onsale``."""
+    if is_past(start, now):
+        return "past"
+    return "soldout" if available <= 0 else "onsale"
+
+
+def sums_query(now: datetime, *group: Any) -> sa.Select[Any]:
+    """``SELECT group…, sold, reserved, refunding, revenue`` over tickets of baskets that still
+    exist; the caller adds a ``WHERE`` on :class:`Ticket` columns."""
+    closed = Basket.state == "closed"
+    live = Basket.live(now)
+
+    def total(expr: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(expr), 0)
+
+    return (
+        sa.select(
+            *group,
+            total(sa.case((closed, Ticket.quantity), else_=0)).label("sold"),
+            total(sa.case((sa.and_(live, Ticket.quantity > 0), Ticket.quantity), else_=0)
+                  ).label("reserved"),
+            total(sa.case((sa.and_(live, Ticket.quantity < 0), -Ticket.quantity), else_=0)
+                  ).label("refunding"),
+            total(sa.case((closed, BasketItem.quantity * BasketItem.unit_price), else_=0)
+                  ).label("revenue"),
+        )
+        .select_from(Ticket)
+        .join(BasketItem, BasketItem.id == Ticket.item_id)
+        .join(Basket, Basket.id == BasketItem.basket_id)
+        .where(Basket.not_expired(now))
+        .group_by(*group)
+    )
+
+
+def _sums(row: Any) -> Sums:
+    return Sums(int(row.sold), int(row.reserved), int(row.refunding), int(row.revenue))
+
+
+def sums_by_performance(dbsession: Any, now: datetime, performance_ids: Any
+                        ) -> dict[int, Sums]:
+    """``{performance id: Sums}`` in one query. ``performance_ids`` is a collection of ids or a
+    ``SELECT`` of them (a show's performances)."""
+    if not isinstance(performance_ids, sa.Select):
+        performance_ids = list(performance_ids)
+        if not performance_ids:
+            return {}
+    q = sums_query(now, Ticket.performance_id).where(Ticket.performance_id.in_(performance_ids))
+    return {row.performance_id: _sums(row) for row in dbsession.execute(q)}
+
+
+def sums_by_tickettype(dbsession: Any, now: datetime, performance_id: int) -> dict[int, Sums]:
+    """``{ticket type id: Sums}`` of one performance, in one query."""
+    q = sums_query(now, Ticket.tickettype_id).where(Ticket.performance_id == performance_id)
+    return {row.tickettype_id: _sums(row) for row in dbsession.execute(q)}
+
+
+def counts_of(performance: Performance, sums: Sums | None) -> Counts:
+    s = sums or Sums()
+    return Counts(performance.id, performance.capacity, performance.heldback, s.sold, s.reserved,
+                  s.refunding)
+
+
+def counts_for(dbsession: Any, now: datetime, performances: Iterable[Performance]
+               ) -> dict[int, Counts]:
+    """``{performance id: Counts}`` for already loaded performances, in one query."""
+    perfs = list(performances)
+    sums = sums_by_performance(dbsession, now, [p.id for p in perfs])
+    return {p.id: counts_of(p, sums.get(p.id)) for p in perfs}

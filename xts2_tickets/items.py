@@ -1,0 +1,197 @@
+"""Ticket items in baskets (``additem`` with ``type=ticket``, API.md §5).
+
+The write path never oversells: the performance row is locked (``SELECT … FOR UPDATE``; SQLite
+writers already hold the database through ``BEGIN IMMEDIATE``) before the seats are counted, and
+the count, the item and its ``tickets_ticket`` row are written in the request's one transaction.
+
+A refund is an anti-ticket: a negative quantity in ``tickets_ticket`` and a negative unit price on
+the item. It may not return more tickets of a performance and ticket type than were sold, less
+the refunds already waiting in open baskets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from xts2_core import (
+    Basket,
+    BasketItem,
+    Bool,
+    E,
+    Field,
+    Id,
+    Int,
+    ItemRejected,
+    NewItem,
+    NotFound,
+    Params,
+    for_update,
+    is_sqlite,
+    locks_enabled,
+    parse_params,
+)
+
+from .commands import get_performance
+from .counts import counts_of, is_past, sums_query
+from .labels import performance_label, tickets
+from .models import Performance, Show, Ticket, TicketType
+
+ITEM_TYPE = "ticket"
+
+#: TEST ONLY: seconds to sleep between counting seats and handing the item back, so concurrency
+#: tests can widen the race window. Never set it in production.
+COUNT_DELAY_SETTING = "xts2.testing.tickets.count_delay"
+
+
+class TicketItemParams(Params):
+    performance: Id
+    tickettype: Id
+    quantity: Int = Field(1, ge=1, le=50)
+    refund: Bool = False
+
+
+def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
+                      ) -> NewItem | None:
+    """Parse ``item.*``, lock the performance, count, and agree or refuse."""
+    if item_type != ITEM_TYPE:
+        return None
+    p = parse_params(TicketItemParams, params, prefix="item.",
+                     context={"tz": request.tz, "now": request.now})
+    db = request.dbsession
+    now = request.now
+    perf = get_performance(request, p.performance, "item.performance", lock=True)
+    show = db.get(Show, perf.show_id)
+    label = performance_label(show.name, perf.start, request.tz)
+    tt = db.get(TicketType, p.tickettype)
+    if tt is None:
+        raise NotFound(f"no ticket type {p.tickettype}", param="item.tickettype")
+    if tt.show_id != perf.show_id:
+        other = db.get(Show, tt.show_id)
+        raise ItemRejected(f"Ticket type {tt.name} ({tt.id}) is for {other.name}, not for "
+                           f"{show.name}", param="item.tickettype")
+
+    by_type = {row.tickettype_id: row for row in db.execute(
+        sums_query(now, Ticket.tickettype_id).where(Ticket.performance_id == perf.id))}
+    if p.refund:
+        row = by_type.get(tt.id)
+        refundable = max(0, int(row.sold) - int(row.refunding)) if row is not None else 0
+        if p.quantity > refundable:
+            if refundable == 0:
+                raise ItemRejected(f"No {tt.name} tickets for {label} are left to refund",
+                                   param="item.quantity")
+            raise ItemRejected(f"Only {tickets(refundable)} of type {tt.name} for {label} "
+                               f"can be refunded", param="item.quantity")
+    else:
+        if is_past(perf.start, now):
+            raise ItemRejected(f"{label} started more than 60 minutes ago; its tickets are no "
+                               "longer sold", param="item.performance")
+        counts = counts_of(perf, None)
+        counts.sold = sum(int(r.sold) for r in by_type.values())
+        counts.reserved = sum(int(r.reserved) for r in by_type.values())
+        if counts.available == 0:
+            raise ItemRejected(f"{label} is sold out", param="item.performance")
+        if p.quantity > counts.available:
+            verb = "is" if counts.available == 1 else "are"
+            raise ItemRejected(f"Only {tickets(counts.available)} {verb} available for {label}",
+                               param="item.quantity")
+    _test_race_window(request)
+
+    description = f"{label}, {tt.name}"
+    return NewItem(
+        quantity=p.quantity,
+        unit_price=-tt.price if p.refund else tt.price,
+        description=f"Refund: {description}" if p.refund else description,
+        detail={"performance": perf.id, "show": show.id, "showname": show.name,
+                "start": perf.start.isoformat(), "tickettype": tt.id,
+                "tickettypename": tt.name, "refund": p.refund},
+    )
+
+
+def _test_race_window(request: Any) -> None:
+    """TEST ONLY: widen the window between counting and writing, for the race tests.
+
+    - ``xts2.testing.tickets.count_delay`` (seconds) sleeps here, with or without locks.
+    - Under ``xts2.testing.skip_locks`` on SQLite, restart the session's read snapshot after the
+      sleep. Without ``BEGIN IMMEDIATE`` a SQLite writer reads in a deferred transaction, and
+      SQLite itself refuses its write if another writer committed since its first read (the
+      request is then replayed and counts again), so a race could never be seen. Restarting the
+      snapshot (nothing has been written yet) lets the negative control oversell as PostgreSQL
+      does without ``FOR UPDATE``.
+
+    Neither setting is ever set in production; with both unset this does nothing.
+    """
+    settings = request.registry.settings
+    delay = float(settings.get(COUNT_DELAY_SETTING) or 0)
+    if delay > 0:
+        time.sleep(delay)
+    if not locks_enabled(request) and is_sqlite(request.dbsession):
+        conn = request.dbsession.connection()
+        conn.exec_driver_sql("COMMIT")
+        conn.exec_driver_sql("BEGIN")
+
+
+def item_added(request: Any, basket: Basket, item: BasketItem) -> None:
+    """Record the seats of a new ticket item (negative for a refund)."""
+    if item.type != ITEM_TYPE:
+        return
+    d = item.detail
+    request.dbsession.add(Ticket(
+        item_id=item.id, performance_id=d["performance"], tickettype_id=d["tickettype"],
+        quantity=-item.quantity if d.get("refund") else item.quantity))
+    request.dbsession.flush()
+
+
+def describe_item(request: Any, item: BasketItem) -> E | None:
+    """``<ticket performance show showname start tickettype tickettypename refund/>`` from the
+    item's snapshot alone (no query)."""
+    if item.type != ITEM_TYPE:
+        return None
+    d = item.detail or {}
+    start = d.get("start")
+    return E("ticket", {
+        "performance": d.get("performance"), "show": d.get("show"),
+        "showname": d.get("showname"),
+        "start": datetime.fromisoformat(start) if start else None,
+        "tickettype": d.get("tickettype"), "tickettypename": d.get("tickettypename"),
+        "refund": bool(d.get("refund")),
+    })
+
+
+def validate_open_basket(request: Any, basket: Basket) -> None:
+    """Refuse to reopen a basket whose tickets were refunded elsewhere since it closed.
+
+    Reopening turns the basket's tickets from sold into reserved. If refunds in other baskets
+    already returned them, ``sold`` would go below what was refunded, and removing the reopened
+    tickets would then free seats that are not there: the next sale would oversell.
+    """
+    db = request.dbsession
+    rows = db.execute(
+        sa.select(Ticket.performance_id, Ticket.tickettype_id, Ticket.quantity, BasketItem.detail)
+        .join(BasketItem, BasketItem.id == Ticket.item_id)
+        .where(BasketItem.basket_id == basket.id, Ticket.quantity > 0)).all()
+    if not rows:
+        return
+    sales: dict[tuple[int, int], int] = defaultdict(int)
+    labels: dict[tuple[int, int], str] = {}
+    for perf_id, tt_id, qty, detail in rows:
+        sales[(perf_id, tt_id)] += qty
+        start = datetime.fromisoformat(detail["start"])
+        labels[(perf_id, tt_id)] = (f"{detail['tickettypename']} tickets for "
+                                    f"{performance_label(detail['showname'], start, request.tz)}")
+    perf_ids = sorted({k[0] for k in sales})
+    db.execute(for_update(request, sa.select(Performance.id)
+                          .where(Performance.id.in_(perf_ids)).order_by(Performance.id))).all()
+    totals = {(r.performance_id, r.tickettype_id): r for r in db.execute(
+        sums_query(request.now, Ticket.performance_id, Ticket.tickettype_id)
+        .where(Ticket.performance_id.in_(perf_ids)))}
+    for key, qty in sorted(sales.items()):
+        row = totals.get(key)
+        left = (int(row.sold) - int(row.refunding)) if row is not None else 0
+        if left - qty < 0:
+            raise ItemRejected(f"Basket {basket.id} cannot be reopened: {labels[key]} were "
+                               "refunded in another basket since it closed")
