@@ -46,9 +46,13 @@ class Basket(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
                                     primary_key=True)
     name: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    #: ``name.casefold()``, what ``getbaskets name=`` searches: SQL ``lower()`` folds only ASCII
+    #: on SQLite (and on PostgreSQL under the C locale), so "ZOË" would not match "zoë".
+    name_folded: Mapped[str | None] = mapped_column(sa.String(400))
     state: Mapped[str] = mapped_column(sa.String(10), default="open")
     persistent: Mapped[bool] = mapped_column(default=False)
-    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: ``getbaskets`` lists newest first.
+    created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed: Mapped[datetime | None] = mapped_column(UTCDateTime)
     terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_terminal.id"))
@@ -60,6 +64,10 @@ class Basket(Base):
     @property
     def is_open(self) -> bool:
         return self.state == "open"
+
+    def rename(self, name: str) -> None:
+        self.name = name
+        self.name_folded = name.casefold()
 
     def is_expired(self, now: datetime) -> bool:
         return self.state == "open" and self.expires is not None and self.expires <= now

@@ -1,4 +1,9 @@
-"""Baskets: the sale's lifecycle (the ``baskets`` servlet), item types and basket filters."""
+"""Baskets: the sale's lifecycle (the ``baskets`` servlet), item types and basket filters.
+
+``includeme`` collects what plugins register at start-up — item types (``register_item_types``)
+and ``getbaskets`` filters (``register_basket_filters``) — and reads the setting
+``xts2.basket_expiry``; a clash or a bad setting stops start-up with a message saying which.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pyramid.config import Configurator
 from ..params import Params
 from ..plugins import PluginError, collect_by_plugin, merge_named
 from .commands import GetBaskets
+from .service import expiry_setting
 
 
 def includeme(config: Configurator) -> None:
@@ -31,3 +37,5 @@ def includeme(config: Configurator) -> None:
     config.registry["xts2.basket_filters"] = filters
     config.registry["xts2.basket_filter_params"] = create_model(
         "BasketFilterParams", __base__=Params, **fields)
+
+    config.registry["xts2.basket_expiry"] = expiry_setting(config.get_settings())

@@ -1,36 +1,47 @@
-"""The ``baskets`` servlet (API.md §8)."""
+"""The ``baskets`` servlet (API.md §8).
+
+Each command that changes a basket follows one order: lock the basket row(s) (``get_basket(lock=
+True)``), check its state, ask the providers (``validate_*`` hooks), change it, tell the providers
+(notification hooks), write the audit entry, render. A basket's value is never stored: it is the
+sum of its items' ``quantity * unit_price``, computed when it is shown.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import Field
 
 from ..errors import Conflict, NotFound
-from ..items import NewItem
 from ..models import Basket, BasketItem, BasketMetadata
 from ..params import Bool, Id, Int, Key, Name, Params, Text, Words, parse_params
 from ..render import E, elist, emap
+from ..values import MAX_ID, format_money
 from .element import basket_element, item_element
 from .service import (
+    EXPIRY_MAX,
+    EXPIRY_MIN,
     audit,
-    check_item_type,
+    check_item_types,
+    check_new_item,
     expires_at,
     expiry_seconds,
     get_basket,
     get_item,
     item_value_sum,
     items_of,
-    lock_baskets,
+    lock_item_and_target,
+    race_window,
     require_open,
     value_of,
 )
 
-EXPIRY = dict(ge=30, le=604800)
+EXPIRY = dict(ge=EXPIRY_MIN, le=EXPIRY_MAX)
 
 
 def _full(request: Any, basket: Basket) -> E:
+    """The basket with its items (one query for the items)."""
     items = items_of(request, basket.id)
     return basket_element(request, basket, value_of(items), items)
 
@@ -39,26 +50,31 @@ def _full(request: Any, basket: Basket) -> E:
 
 class GetBaskets(Params):
     name: Text | None = None
-    state: str | None = Field(None, pattern="^(open|closed)$")
+    state: Literal["open", "closed"] | None = None
     persistent: Bool | None = None
     contains: Words | None = None
     excludes: Words | None = None
     limit: Int = Field(100, ge=1, le=1000)
-    offset: Int = Field(0, ge=0)
+    offset: Int = Field(0, ge=0, le=MAX_ID)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def getbaskets(request: Any, p: GetBaskets) -> E:
     now = request.now
     q = sa.select(Basket).where(Basket.not_expired(now))
     if p.name:
-        pattern = p.name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(sa.func.lower(Basket.name).like(f"%{pattern}%", escape="\\"))
+        q = q.where(Basket.name_folded.like(_like_pattern(p.name.casefold()), escape="\\"))
     if p.state:
         q = q.where(Basket.state == p.state)
     if p.persistent is not None:
         q = q.where(Basket.persistent.is_(p.persistent))
-    for words, present in ((p.contains, True), (p.excludes, False)):
+    for param, words, present in (("contains", p.contains, True), ("excludes", p.excludes, False)):
         if words:
+            check_item_types(request, words, param)
             exists = sa.exists().where(BasketItem.basket_id == Basket.id,
                                        BasketItem.type.in_(words))
             q = q.where(exists if present else ~exists)
@@ -72,10 +88,11 @@ def getbaskets(request: Any, p: GetBaskets) -> E:
                 q = flt.apply(request, q, value)
     total = request.dbsession.execute(
         sa.select(sa.func.count()).select_from(q.order_by(None).subquery())).scalar_one()
-    page = q.order_by(Basket.created.desc(), Basket.id.desc()).limit(p.limit).offset(p.offset)
     value = (sa.select(item_value_sum()).where(BasketItem.basket_id == Basket.id)
              .correlate(Basket).scalar_subquery())
-    rows = request.dbsession.execute(page.add_columns(value)).all()
+    page = (q.add_columns(value).order_by(Basket.created.desc(), Basket.id.desc())
+            .limit(p.limit).offset(p.offset))
+    rows = request.dbsession.execute(page).all()
     return elist("baskets", [basket_element(request, b, v) for b, v in rows], {"total": total})
 
 
@@ -100,7 +117,7 @@ def newbasket(request: Any, p: NewBasket) -> E:
                     terminal_id=request.terminal.id if request.terminal else None)
     request.dbsession.add(basket)
     request.dbsession.flush()
-    audit(request, "newbasket", basket.id, expiry=seconds)
+    audit(request, "newbasket", basket.id, expiry=seconds, expires=basket.expires.isoformat())
     return basket_element(request, basket, 0, [])
 
 
@@ -110,12 +127,16 @@ class TouchBasket(Params):
 
 
 def touchbasket(request: Any, p: TouchBasket) -> E:
+    """``expires = now + expiry`` on an open basket that expires; a basket that never expires
+    (persistent, or holding a payment) is answered unchanged."""
     basket = get_basket(request, p.basket, lock=True)
     require_open(basket)
     if not basket.persistent and basket.expires is not None:
         seconds = expiry_seconds(request, p.expiry)
+        before = basket.expires
         basket.expires = expires_at(request, seconds)
-        audit(request, "touchbasket", basket.id, expires=basket.expires.isoformat())
+        audit(request, "touchbasket", basket.id, expiry=seconds, before=before.isoformat(),
+              expires=basket.expires.isoformat())
     return _full(request, basket)
 
 
@@ -125,11 +146,15 @@ class SaveBasket(Params):
 
 
 def savebasket(request: Any, p: SaveBasket) -> E:
+    """Name an open basket and keep it until it is closed (persistent, no expiry)."""
     basket = get_basket(request, p.basket, lock=True)
-    basket.name = p.name
+    require_open(basket)
+    before = {"name": basket.name, "persistent": basket.persistent,
+              "expires": basket.expires.isoformat() if basket.expires else None}
+    basket.rename(p.name)
     basket.persistent = True
     basket.expires = None
-    audit(request, "savebasket", basket.id, name=p.name)
+    audit(request, "savebasket", basket.id, name=p.name, before=before)
     return _full(request, basket)
 
 
@@ -142,36 +167,38 @@ def closebasket(request: Any, p: CloseBasket) -> E:
     require_open(basket)
     items = items_of(request, basket.id)
     if not items:
-        raise Conflict(f"basket {basket.id} is empty", code="basket_empty")
+        raise Conflict(f"basket {basket.id} is empty; only a basket with items closes",
+                       code="basket_empty")
     value = value_of(items)
     if value != 0:
-        from ..values import format_money
-
         raise Conflict(f"basket {basket.id} has a value of {format_money(value)}; it closes at "
                        "0.00", code="basket_not_balanced")
     hook = request.registry["xts2.pm"].hook
     hook.validate_close_basket(request=request, basket=basket)
+    race_window(request)
     basket.state = "closed"
     basket.closed = request.now
     basket.expires = None
     request.dbsession.flush()
     hook.basket_closed(request=request, basket=basket)
-    audit(request, "closebasket", basket.id)
+    audit(request, "closebasket", basket.id, items=len(items), value=value)
     return basket_element(request, basket, value, items)
 
 
 def openbasket(request: Any, p: BasketParam) -> E:
+    """Reopen a closed basket (admin). It stays open until closed again: no expiry."""
     basket = get_basket(request, p.basket, lock=True)
     if basket.state == "open":
         raise Conflict(f"basket {basket.id} is open", code="basket_open")
     hook = request.registry["xts2.pm"].hook
     hook.validate_open_basket(request=request, basket=basket)
+    closed = basket.closed
     basket.state = "open"
     basket.closed = None
     basket.expires = None
     request.dbsession.flush()
     hook.basket_reopened(request=request, basket=basket)
-    audit(request, "openbasket", basket.id)
+    audit(request, "openbasket", basket.id, closed=closed.isoformat() if closed else None)
     return _full(request, basket)
 
 
@@ -183,26 +210,23 @@ class AddItem(Params):
 
 
 def additem(request: Any, p: AddItem) -> list[E]:
-    check_item_type(request, p.type)
+    check_item_types(request, [p.type], "type")
     basket = get_basket(request, p.basket, lock=True)
     require_open(basket)
     hook = request.registry["xts2.pm"].hook
-    new: NewItem | None = hook.validate_add_item(
-        request=request, basket=basket, item_type=p.type, params=request.params)
-    if new is None:
-        raise RuntimeError(f"no plugin answered validate_add_item for type {p.type!r}")
-    if new.quantity < 1:
-        raise RuntimeError(f"validate_add_item for {p.type!r} returned quantity {new.quantity}")
+    new = check_new_item(p.type, hook.validate_add_item(
+        request=request, basket=basket, item_type=p.type, params=request.params))
+    race_window(request)
     item = BasketItem(basket_id=basket.id, type=p.type, quantity=new.quantity,
-                      unit_price=int(new.unit_price), description=new.description[:500],
+                      unit_price=new.unit_price, description=new.description[:500],
                       detail=new.detail, added=request.now,
                       terminal_id=request.terminal.id if request.terminal else None)
     request.dbsession.add(item)
     request.dbsession.flush()
     hook.item_added(request=request, basket=basket, item=item)
     audit(request, "additem", basket.id, item.id, type=item.type, quantity=item.quantity,
-          unit_price=item.unit_price, description=item.description)
-    return [item_element(request, item), _full(request, basket)]
+          unit_price=item.unit_price, value=item.value, description=item.description)
+    return [item_element(request, item, many=False), _full(request, basket)]
 
 
 class RemoveItem(Params):
@@ -219,7 +243,7 @@ def removeitem(request: Any, p: RemoveItem) -> E:
     request.registry["xts2.pm"].hook.validate_remove_item(request=request, basket=basket,
                                                           item=item)
     audit(request, "removeitem", basket.id, item.id, type=item.type, quantity=item.quantity,
-          unit_price=item.unit_price, description=item.description)
+          unit_price=item.unit_price, value=item.value, description=item.description)
     request.dbsession.delete(item)
     request.dbsession.flush()
     return _full(request, basket)
@@ -230,10 +254,8 @@ class MoveItem(Params):
     to: Id
 
 
-def moveitem(request: Any, p: MoveItem) -> E | list[E]:
-    item = get_item(request, p.item)
-    lock_baskets(request, item.basket_id, p.to)
-    request.dbsession.refresh(item)
+def moveitem(request: Any, p: MoveItem) -> list[E]:
+    item = lock_item_and_target(request, p.item, p.to)
     source = get_basket(request, item.basket_id, param="item")
     target = get_basket(request, p.to, param="to")
     if source.id == target.id:
@@ -242,10 +264,12 @@ def moveitem(request: Any, p: MoveItem) -> E | list[E]:
     require_open(target)
     request.registry["xts2.pm"].hook.validate_move_item(request=request, item=item,
                                                         source=source, target=target)
+    race_window(request)
     item.basket_id = target.id
     request.dbsession.flush()
-    audit(request, "moveitem", source.id, item.id, to=target.id)
-    audit(request, "moveitem", target.id, item.id, **{"from": source.id})
+    detail = {"from": source.id, "to": target.id, "value": item.value}
+    audit(request, "moveitem", source.id, item.id, **detail)
+    audit(request, "moveitem", target.id, item.id, **detail)
     return [E("from", children=[_full(request, source)]), E("to", children=[_full(request, target)])]
 
 
@@ -265,8 +289,10 @@ def _metadata(request: Any, basket_id: int) -> E:
 
 
 def setmetadata(request: Any, p: SetMetadata) -> E:
+    """Set ``key`` to ``value``, or delete it when ``value`` is omitted; open or closed baskets."""
     basket = get_basket(request, p.basket, lock=True)
     row = request.dbsession.get(BasketMetadata, (basket.id, p.key))
+    before = row.value if row is not None else None
     if p.value is None:
         if row is not None:
             request.dbsession.delete(row)
@@ -275,7 +301,8 @@ def setmetadata(request: Any, p: SetMetadata) -> E:
     else:
         row.value = p.value
     request.dbsession.flush()
-    audit(request, "setmetadata", basket.id, key=p.key, value=p.value)
+    if before != p.value:
+        audit(request, "setmetadata", basket.id, key=p.key, before=before, value=p.value)
     return _metadata(request, basket.id)
 
 

@@ -9,18 +9,27 @@ from ..render import E
 from ..values import Money
 
 
-def item_element(request: Any, item: BasketItem) -> E:
+def item_element(request: Any, item: BasketItem, *, many: bool = True) -> E:
+    """``<item …>`` with the provider's detail element (``describe_item``, no query).
+
+    Inside a basket an item may repeat, so JSON has ``"item": [...]`` even for one; ``additem``
+    answers its one new item with ``many=False`` (``"item": {...}``).
+    """
     detail = request.registry["xts2.pm"].hook.describe_item(request=request, item=item)
     return E("item", {
         "id": item.id, "type": item.type, "quantity": item.quantity,
         "unitprice": Money(item.unit_price), "value": Money(item.value),
         "added": item.added, "description": item.description,
-    }, [detail] if detail is not None else [], many=True)
+    }, [detail] if detail is not None else [], many=many)
 
 
 def basket_element(request: Any, basket: Basket, value: int,
                    items: list[BasketItem] | None = None) -> E:
-    """``items=None`` renders the basket without its items (``getbaskets``)."""
+    """``<basket …>``; ``items=None`` renders it without its items (``getbaskets``).
+
+    ``expires`` only on an open basket that expires, ``closed`` only on a closed one, ``name``
+    only on a named one (``None`` attributes are left out).
+    """
     attrs = {
         "id": basket.id, "name": basket.name, "state": basket.state,
         "persistent": basket.persistent, "created": basket.created,

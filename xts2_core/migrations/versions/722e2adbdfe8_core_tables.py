@@ -67,6 +67,7 @@ def upgrade() -> None:
     op.create_table('core_basket',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=True),
+    sa.Column('name_folded', sa.String(length=400), nullable=True),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('persistent', sa.Boolean(), nullable=False),
     sa.Column('created', xts2_core.db.UTCDateTime(), nullable=False),
@@ -77,6 +78,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_basket'))
     )
     with op.batch_alter_table('core_basket', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_basket_created'), ['created'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_basket_name'), ['name'], unique=False)
         batch_op.create_index('ix_core_basket_state_expires', ['state', 'expires'], unique=False)
 
@@ -117,6 +119,7 @@ def downgrade() -> None:
     with op.batch_alter_table('core_basket', schema=None) as batch_op:
         batch_op.drop_index('ix_core_basket_state_expires')
         batch_op.drop_index(batch_op.f('ix_core_basket_name'))
+        batch_op.drop_index(batch_op.f('ix_core_basket_created'))
 
     op.drop_table('core_basket')
     op.drop_table('core_terminal')
