@@ -3,29 +3,44 @@
 Installed with the core, so a plugin's own tests get them with no conftest::
 
     def test_donation(xts2_app_factory):
-        app = xts2_app_factory(plugins=["donations", "money"])
+        app = xts2_app_factory(plugins=["donations"])
         basket = app.call("baskets/newbasket")["basket"]
+        app.call("baskets/additem", {"basket": basket["id"], "type": "donation",
+                                      "item.amount": "5.00"})
 
 Each test gets a fresh database: on SQLite a copy of a migrated template file; on PostgreSQL
 (``XTS2_TEST_DATABASE_URL``) a database of this test run, migrated once and emptied before each
-test. A URL that is set but unreachable fails the run: it never skips.
+test. A URL that is set but unreachable fails the run: it never skips. The template is migrated
+with every plugin installed in the environment, so an installed plugin's tables are there whichever
+plugins a test's app loads.
 
-Fixtures:
+Fixtures (docs/testing-plugins.md has examples):
 
-``xts2_clock``         the app's :class:`~xts2_core.clock.Clock`; ``advance(seconds)`` / ``set(dt)``.
+``xts2_app_factory``   ``factory(plugins=None, extra=(), terminal=None, **settings)`` →
+                       :class:`XTS2TestApp`, a WebTest app with the test terminal's key and the
+                       admin password ready. ``plugins`` names the entry points to load
+                       (``None``: all installed, ``[]``: none — the core alone); ``extra`` lists
+                       plugin objects to register too (test plugins), bare or as ``(name, plugin)``;
+                       ``terminal`` gives the test terminal's season fields (``paymenttypes``);
+                       ``settings`` are ini settings (``**{"xts2.basket_expiry": "60"}``).
+``xts2_testapp``       ``xts2_app_factory()``: an app with every installed plugin.
+``xts2_clock``         the apps' one clock (:class:`~xts2_core.clock.Clock`, real time until moved):
+                       ``advance(seconds=0, minutes=…, hours=…, days=…)``, ``set(aware datetime)``
+                       (freezes it), ``reset()``, ``now()``. What ``request.now`` answers.
+``xts2_plugin``        ``xts2_plugin(func, …, hookname=func, …)`` → a throwaway plugin whose hooks
+                       are the given functions (named after the hooks they implement). It records
+                       each call in ``plugin.calls`` as ``(hook name, {argument: value})``.
+``xts2_live_server``   ``start(plugins=None, threads=8, **settings)`` → a :class:`LiveServer`: a real
+                       ``pserve`` on this test's database, with the same terminal key and admin
+                       password ready (stopped after the test; call twice for two processes).
 ``xts2_settings``      the settings every test app starts from (database URL, fast argon2, clock).
-``xts2_app_factory``   ``factory(plugins=None, extra=(), **settings)`` → :class:`XTS2TestApp`:
-                       ``plugins`` names the entry points to load (``None``: all installed),
-                       ``extra`` is a list of ``(name, plugin)`` registered too (test plugins).
-``xts2_testapp``       an app with every installed plugin.
-``xts2_plugin``        ``xts2_plugin(func, …)`` → a throwaway plugin object whose hooks are the
-                       given functions (named after the hooks they implement).
-``xts2_live_server``   ``start(plugins=None, **settings)`` → base URL of a real ``pserve`` on
-                       this test's database (stopped after the test).
+``xts2_database_url``  this test's fresh, migrated, empty database.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import shutil
@@ -51,7 +66,13 @@ DB_ENV = "XTS2_TEST_DATABASE_URL"
 
 
 class XTS2TestApp:
-    """A WebTest app with a terminal key and the admin password ready."""
+    """A WebTest app with a terminal key and the admin password ready.
+
+    ``app.call(path, params)`` answers the JSON body; ``app.xml(path, params)`` the lxml root;
+    ``app.get``/``app.post`` are WebTest's own (any path, full control). ``app.load(season)`` loads
+    season data; ``app.clock`` is the clock ``request.now`` reads; ``app.session()`` is a
+    committed database session for set-up a season file cannot express.
+    """
 
     def __init__(self, app: Any, terminal_key: str, admin_password: str) -> None:
         import webtest
@@ -62,15 +83,30 @@ class XTS2TestApp:
         self.admin_password = admin_password
         self.registry = app.registry
 
+    @property
+    def clock(self) -> Any:
+        """The app's clock (the ``xts2_clock`` fixture when the app came from the factory)."""
+        return self.registry["xts2.clock"]
+
     def call(self, path: str, params: dict[str, Any] | None = None, *, status: int | str = 200,
              key: str | bool | None = True, admin: bool = False, fmt: str = "json",
              method: str = "get", headers: dict[str, str] | None = None) -> Any:
-        """``call("baskets/newbasket", {...})`` → the JSON answer (or the response for xml).
+        """``call("baskets/newbasket", {...})`` → the JSON answer (for ``fmt="xml"``, ``"csv"``,
+        ``"html"`` or ``""``: the WebTest response).
 
-        ``key``: True sends this app's terminal key, a string sends that key, False none.
-        ``admin``: send the admin password.
+        ``params`` values are sent as strings: ``True``/``False`` as ``true``/``false``, a list as
+        the parameter repeated, ``None`` not at all. ``status``: the HTTP status expected (WebTest
+        fails the test otherwise; ``"*"`` accepts any). ``key``: ``True`` sends this app's terminal
+        key, a string sends that key, ``False``/``None`` none. ``admin``: send the admin password.
+        ``method``: ``"get"`` or ``"post"`` (form-encoded).
         """
-        p = {k: str(v) if not isinstance(v, list) else v for k, v in (params or {}).items()}
+        p: dict[str, Any] = {}
+        for k, v in (params or {}).items():
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                v = "true" if v else "false"
+            p[k] = [str(x) for x in v] if isinstance(v, list | tuple) else str(v)
         if key is True:
             p.setdefault("terminalkey", self.terminal_key)
         elif isinstance(key, str):
@@ -94,9 +130,11 @@ class XTS2TestApp:
         return etree.fromstring(resp.body)
 
     def get(self, *a: Any, **kw: Any) -> Any:
+        """WebTest's ``get`` (no key, password or format added)."""
         return self.app.get(*a, **kw)
 
     def post(self, *a: Any, **kw: Any) -> Any:
+        """WebTest's ``post`` (no key, password or format added)."""
         return self.app.post(*a, **kw)
 
     def session(self) -> Any:
@@ -131,6 +169,7 @@ class XTS2TestApp:
             return load_data(self.registry["xts2.pm"], ctx, data)
 
     def add_terminal(self, name: str, key: str, **fields: Any) -> None:
+        """Add (or update) a terminal; ``fields`` are its season keys (``paymenttypes``…)."""
         self.load({"terminals": [{"name": name, "key": key, **fields}]})
 
 
@@ -202,6 +241,12 @@ def xts2_database_url(_xts2_database: dict[str, Any], tmp_path: Path) -> str:
 
 @pytest.fixture
 def xts2_clock() -> Any:
+    """The clock of every app this test builds: real time until a test moves it.
+
+    ``xts2_clock.advance(minutes=16)`` moves it on (baskets expire, performances start);
+    ``xts2_clock.set(datetime(2026, 12, 1, 19, 0, tzinfo=UTC))`` freezes it at a moment;
+    ``reset()`` returns to real time. ``request.now`` reads it once per request.
+    """
     from .clock import Clock
 
     return Clock()
@@ -209,6 +254,8 @@ def xts2_clock() -> Any:
 
 @pytest.fixture
 def xts2_settings(xts2_database_url: str, xts2_clock: Any) -> dict[str, Any]:
+    """The settings every app of this test starts from; a test may change them before building
+    an app, or pass overrides to the factory."""
     return {
         "sqlalchemy.url": xts2_database_url,
         "xts2.clock": xts2_clock,
@@ -219,20 +266,45 @@ def xts2_settings(xts2_database_url: str, xts2_clock: Any) -> dict[str, Any]:
     }
 
 
+def _named(extra: Any) -> list[tuple[str, Any]]:
+    out = []
+    for i, entry in enumerate(extra or ()):
+        if isinstance(entry, tuple):
+            out.append(entry)
+        else:
+            out.append((f"test-plugin-{i + 1}", entry))
+    return out
+
+
 @pytest.fixture
 def xts2_app_factory(xts2_settings: dict[str, Any]) -> Iterator[Callable[..., XTS2TestApp]]:
+    """``factory(plugins=None, extra=(), terminal=None, **settings)`` → :class:`XTS2TestApp`.
+
+    Build as many apps as a test needs (they share this test's database and clock)::
+
+        app = xts2_app_factory(plugins=["donations"])                # exactly these plugins
+        bare = xts2_app_factory(plugins=[])                          # the core alone
+        probe = xts2_app_factory(plugins=[], extra=[my_test_plugin]) # plus a test plugin
+
+    ``plugins``: entry-point names (``None``: every installed plugin). ``extra``: plugin objects
+    (modules, :func:`xts2_plugin` results, ``(name, plugin)`` pairs) registered as well.
+    ``terminal``: season fields of the test terminal (``{"paymenttypes": ["cash"]}``).
+    ``settings``: ini settings for this app (``**{"xts2.basket_expiry": "60"}``).
+    The admin password (``app.admin_password``) and the terminal key (``app.terminal_key``) are
+    set before the factory returns.
+    """
     from .app import make_app
     from .auth import set_password
 
     apps: list[XTS2TestApp] = []
 
-    def factory(plugins: list[str] | None = None, extra: list[tuple[str, Any]] | tuple = (),
+    def factory(plugins: list[str] | None = None, extra: Any = (),
                 terminal: dict[str, Any] | None = None, **settings: Any) -> XTS2TestApp:
         s = dict(xts2_settings)
         if plugins is not None:
             s["xts2.plugins"] = " ".join(plugins)
         s.update(settings)
-        wsgi = make_app(s, extra_plugins=list(extra))
+        wsgi = make_app(s, extra_plugins=_named(extra))
         app = XTS2TestApp(wsgi, TEST_KEY, TEST_PASSWORD)
         with app.session() as db:
             set_password(db, wsgi.registry["xts2.hasher"], TEST_PASSWORD)
@@ -247,28 +319,72 @@ def xts2_app_factory(xts2_settings: dict[str, Any]) -> Iterator[Callable[..., XT
 
 @pytest.fixture
 def xts2_testapp(xts2_app_factory: Callable[..., XTS2TestApp]) -> XTS2TestApp:
+    """An app with every installed plugin (``xts2_app_factory()``)."""
     return xts2_app_factory()
+
+
+def make_plugin(*funcs: Callable[..., Any], **named: Callable[..., Any]) -> Any:
+    """A throwaway plugin object whose hooks are ``funcs`` (each named after its hook) and
+    ``named`` (``hookname=function``, for lambdas or a second name).
+
+    A function may already carry ``@hookimpl(...)`` options (``tryfirst``, ``wrapper``…); they are
+    kept. Each call is recorded in ``plugin.calls`` as ``(hook name, {argument: value})`` — only
+    the arguments the function declares, as pluggy passes only those. A name that is not a hook
+    fails here, not at start-up.
+    """
+    from . import hookspecs
+
+    known = {n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "xts2_spec")}
+    plugin = types.SimpleNamespace(calls=[])
+    for f in funcs:
+        named.setdefault(f.__name__, f)
+    for name, f in named.items():
+        if name not in known:
+            raise ValueError(f"{name!r} is not an XTS2 hook (hooks: {', '.join(sorted(known))})")
+        setattr(plugin, name, _recording(name, f, plugin.calls))
+    return plugin
+
+
+def _recording(hook: str, func: Callable[..., Any], calls: list[Any]) -> Any:
+    from .hookspecs import hookimpl
+
+    argnames = list(inspect.signature(func).parameters)
+    opts = getattr(func, "xts2_impl", None) or {}
+
+    def record(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        calls.append((hook, {**dict(zip(argnames, args, strict=False)), **kwargs}))
+
+    if inspect.isgeneratorfunction(func):  # a wrapper=True implementation stays a generator
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            record(args, kwargs)
+            return (yield from func(*args, **kwargs))
+    else:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            record(args, kwargs)
+            return func(*args, **kwargs)
+
+    return hookimpl(**{k: v for k, v in opts.items() if v})(wrapper)
 
 
 @pytest.fixture
 def xts2_plugin() -> Callable[..., Any]:
-    """Make a throwaway plugin from plain functions named after hooks."""
-    from .hookspecs import hookimpl
+    """Make a throwaway plugin from plain functions named after hooks (see :func:`make_plugin`)::
 
-    def make(*funcs: Callable[..., Any], **named: Callable[..., Any]) -> Any:
-        plugin = types.SimpleNamespace()
-        for f in funcs:
-            named.setdefault(f.__name__, f)
-        for name, f in named.items():
-            setattr(plugin, name, hookimpl(f))
-        return plugin
+        def test_refuse_close(xts2_app_factory, xts2_plugin):
+            def validate_close_basket(basket):
+                raise ItemRejected("not today")
 
-    return make
+            app = xts2_app_factory(plugins=[], extra=[xts2_plugin(validate_close_basket)])
+    """
+    return make_plugin
 
 
 # -- real servers ----------------------------------------------------------------------------
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -276,6 +392,7 @@ def free_port() -> int:
 
 def write_ini(path: Path, url: str, plugins: list[str] | None = None, threads: int = 8,
               **settings: Any) -> Path:
+    """A PasteDeploy ini for ``pserve``: the app on ``url`` with ``plugins``, waitress, logging."""
     lines = ["[app:main]", "use = egg:xts2", f"sqlalchemy.url = {url}",
              "xts2.argon2.time_cost = 1", "xts2.argon2.memory_cost = 64",
              "xts2.argon2.parallelism = 1"]
@@ -293,13 +410,21 @@ def write_ini(path: Path, url: str, plugins: list[str] | None = None, threads: i
 
 
 class LiveServer:
-    """A ``pserve`` process; ``url`` is its base (``http://127.0.0.1:PORT``)."""
+    """A ``pserve`` process; ``url`` is its base (``http://127.0.0.1:PORT``).
+
+    ``get(path, params)`` and ``call(path, params, key=True, admin=False)`` answer
+    ``(HTTP status, JSON body)``; ``terminal_key`` and ``admin_password`` are the test terminal's
+    key and the admin password (the fixture puts both into the database before the server starts).
+    ``kill()`` ends it abruptly (a crash), ``stop()`` politely; ``log`` is its output.
+    """
 
     def __init__(self, ini: Path, port: int | None = None, log: Path | None = None) -> None:
         self.ini, self.port = ini, port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or ini.with_suffix(f".{self.port}.log")
         self.proc: subprocess.Popen[bytes] | None = None
+        self.terminal_key = TEST_KEY
+        self.admin_password = TEST_PASSWORD
 
     def start(self, timeout: float = 30) -> LiveServer:
         pserve = Path(sys.executable).with_name("pserve")
@@ -344,12 +469,50 @@ class LiveServer:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"{}")
 
+    def call(self, path: str, params: dict[str, Any] | None = None, *, key: bool = True,
+             admin: bool = False, timeout: float = 30) -> tuple[int, dict[str, Any]]:
+        """Like :meth:`get`, sending the terminal key (``key``) and the admin password (``admin``)."""
+        q = {k: v for k, v in (params or {}).items() if v is not None}
+        if key:
+            q.setdefault("terminalkey", self.terminal_key)
+        if admin:
+            q.setdefault("password", self.admin_password)
+        return self.get(path, q, timeout)
+
+
+def _ensure_credentials(url: str) -> None:
+    """Put the test terminal and the admin password into the database (idempotent)."""
+    from sqlalchemy.orm import Session
+
+    from .auth import password_hasher, set_password
+    from .season import LoadContext, upsert_terminal
+    from .values import utcnow
+
+    engine = sa.create_engine(_pg_admin_url(url))
+    try:
+        with Session(engine) as db, db.begin():
+            hasher = password_hasher({"xts2.argon2.time_cost": 1, "xts2.argon2.memory_cost": 64,
+                                      "xts2.argon2.parallelism": 1})
+            set_password(db, hasher, TEST_PASSWORD)
+            upsert_terminal(LoadContext(dbsession=db, now=utcnow(), tz=None), "Test terminal",
+                            TEST_KEY, None)
+    finally:
+        engine.dispose()
+
 
 @pytest.fixture
 def xts2_live_server(xts2_database_url: str, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """``start(plugins=None, threads=8, **settings)`` → a started :class:`LiveServer`.
+
+    A real ``pserve`` (waitress) on this test's database, for what WebTest cannot show: several
+    processes, real concurrency, crashes. Load data first (an ``xts2_app_factory`` app shares the
+    database); the test terminal and the admin password are ready. Mark such tests ``live``.
+    """
     servers: list[LiveServer] = []
 
     def start(plugins: list[str] | None = None, threads: int = 8, **settings: Any) -> LiveServer:
+        if not servers:
+            _ensure_credentials(xts2_database_url)
         ini = write_ini(tmp_path / f"server{len(servers)}.ini", xts2_database_url, plugins,
                         threads, **settings)
         server = LiveServer(ini)
@@ -359,3 +522,9 @@ def xts2_live_server(xts2_database_url: str, tmp_path: Path) -> Iterator[Callabl
     yield start
     for s in servers:
         s.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the markers XTS2's fixtures suggest, so ``--strict-markers`` accepts them."""
+    config.addinivalue_line("markers", "live: starts real server processes")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
