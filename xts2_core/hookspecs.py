@@ -1,6 +1,8 @@
 """The plugin contract of XTS2: every hook a plugin may implement.
 
-Write an implementation with the same name and any subset of the arguments::
+A plugin is a module (or any object) whose functions carry ``@hookimpl`` and are named after the
+hooks below; the entry point group ``xts2`` names it. An implementation may take any subset of a
+hook's arguments, by name, so a new argument later breaks no plugin::
 
     from xts2_core import hookimpl
 
@@ -8,10 +10,26 @@ Write an implementation with the same name and any subset of the arguments::
     def register_item_types():
         return ["donation"]
 
-Hooks run inside the request's transaction: use ``request.dbsession``, never commit, and remember a
-request may be replayed whole after a database conflict, so anything outside the database must be
-idempotent or wait until after commit. ``request.now`` is the one clock; ``request.terminal`` is the
-calling terminal (or ``None``).
+The plugin manager checks at start-up that every ``@hookimpl`` names a hook here (a misspelled
+hook stops start-up). Hooks come in four kinds:
+
+* ``register_*`` return a list; the core merges the lists of all plugins once, and a name
+  registered twice stops start-up (or the season load) with an error naming both plugins;
+* ``validate_*`` refuse a basket change by raising :class:`xts2_core.ItemRejected` (its message
+  reaches the client as ``item_rejected``); returning normally agrees;
+* ``validate_add_item`` and ``describe_item`` are answered by the owner of an item type
+  ("Stops at the first non-``None`` result"); every other plugin returns ``None``;
+* notifications (``item_added``, ``basket_closed``, ``basket_reopened``) are past tense: the
+  change is made, in the same transaction, and the return value is ignored.
+
+Hooks that take ``request`` run inside the request's transaction: use ``request.dbsession``, never
+commit, and remember that a request may be replayed whole after a database conflict, so anything
+outside the database must be idempotent or wait until after commit. ``request.now`` is the one
+clock (aware UTC), ``request.tz`` the venue's time zone, ``request.terminal`` the calling
+:class:`xts2_core.Terminal` (or ``None``), ``request.registry.settings`` the ini settings.
+
+docs/plugins.md is the guide to these hooks, with an example for each; a meta-test keeps the two
+in step.
 """
 
 from __future__ import annotations
@@ -43,10 +61,15 @@ hookimpl = pluggy.HookimplMarker("xts2")
 def register_servlets() -> list[Servlet]:
     """Servlets and their commands (``/v2/{servlet}/{command}``).
 
-    Called once when the app starts. A plugin may add commands to a servlet another plugin
-    registers, but not a command that already exists.
+    Called once when an app starts (and so once per test app). ``GET /v2`` lists what is
+    registered. A plugin may add commands to a servlet another plugin registers (the same
+    :class:`xts2_core.Servlet` name from two plugins is merged), but a command registered twice
+    stops start-up. A command is ``func(request, params) -> E | list[E]``; the core checks its
+    ``access`` (``public``, ``terminal``, ``admin``), parses its ``params`` schema (``bad_param``
+    naming the parameter), opens a writing transaction and honours ``opid`` when
+    ``changes_state=True``, and renders what it returns as XML or JSON.
 
-    :return: a list of :class:`xts2_core.Servlet`, each with :class:`xts2_core.Command` entries.
+    :return: a list of :class:`xts2_core.Servlet`, each with its :class:`xts2_core.Command` list.
     """
 
 
@@ -54,18 +77,25 @@ def register_servlets() -> list[Servlet]:
 def register_item_types() -> list[str]:
     """The basket item types this plugin owns (``ticket``, ``cafe``, ``payment``, …).
 
-    Called once at start-up. ``additem`` with an unknown ``type`` answers ``bad_param`` naming the
-    installed types. The owner of a type answers ``validate_add_item`` and ``describe_item`` for it.
+    Called once at start-up. The owner of a type answers ``validate_add_item`` and
+    ``describe_item`` for it. ``additem`` with a type no plugin registered answers ``bad_param``
+    (``param="type"``) naming the installed types, so disabling a plugin makes its type unknown
+    without breaking anything else. A type registered by two plugins stops start-up.
 
-    :return: a list of type names (lower case, ``A-Za-z0-9_``).
+    :return: a list of type names: lower case, 1–32 of ``a-z0-9_``.
     """
 
 
 @hookspec
 def register_basket_filters() -> list[BasketFilter]:
-    """Extra ``getbaskets`` filters.
+    """Extra ``getbaskets`` parameters that narrow the list.
 
-    Called once at start-up. Each filter names its parameter and narrows the basket query.
+    Called once at start-up. Each :class:`xts2_core.BasketFilter` names its parameter and its type
+    (parsed like any parameter: a bad value is ``bad_param`` naming it); when a request gives the
+    parameter, the core calls ``filter.apply(request, select, value)`` with the
+    ``select(Basket)`` built so far and uses the ``select`` it returns (add ``where`` clauses, an
+    ``EXISTS`` on your own tables or on :class:`xts2_core.BasketItem`). A name that clashes with
+    a ``getbaskets`` parameter or another plugin's filter stops start-up.
 
     :return: a list of :class:`xts2_core.BasketFilter`.
     """
@@ -73,9 +103,12 @@ def register_basket_filters() -> list[BasketFilter]:
 
 @hookspec
 def register_reports() -> list[ReportType]:
-    """Report types for ``xts/report?type=…``.
+    """Report types for ``xts/report?type=…`` (admin).
 
-    Called once at start-up.
+    Called once at start-up. The core parses the report type's ``params`` from the request, calls
+    ``build(request, params)`` and renders the :class:`xts2_core.Report` it returns as XML, JSON,
+    CSV or an HTML page with a chart (``format=``). An unknown ``type`` is ``bad_param`` naming
+    the installed report types; a name registered twice stops start-up.
 
     :return: a list of :class:`xts2_core.ReportType`.
     """
@@ -83,13 +116,16 @@ def register_reports() -> list[ReportType]:
 
 @hookspec
 def register_migrations() -> list[str]:
-    """The plugin's Alembic version locations (directories), one branch of its own.
+    """The directory holding the plugin's Alembic revisions: a branch of its own.
 
-    Called by ``xts2 initdb`` before Alembic runs. The base revision of the branch carries the
-    plugin's name as ``branch_labels`` and ``depends_on`` the core revision it needs; every table is
-    prefixed with the plugin's name.
+    Called by ``xts2 initdb`` and ``xts2 demo`` before Alembic runs ``upgrade heads``, by
+    ``xts2 revision CONFIG PLUGIN`` to find where a new revision goes, and by the test fixtures
+    when they migrate the test database. The base revision of the branch carries the plugin's
+    entry-point name in ``branch_labels`` and ``depends_on`` the core revision it needs (``xts2
+    revision`` writes both); every table of the plugin is prefixed with its name
+    (``donations_setting``), which is how ``xts2 revision`` tells whose a table is.
 
-    :return: a list of directory paths.
+    :return: a list with the path of the plugin's ``versions`` directory.
     """
 
 
@@ -97,11 +133,16 @@ def register_migrations() -> list[str]:
 def register_season_sections(pm: Any) -> list[SeasonSection]:
     """The top-level sections of the season file this plugin owns (``shows``, ``stock``, …).
 
-    Called by ``xts2 load`` and ``xts2 demo``. A section whose plugin is not installed is an error.
+    Called when a season file is loaded (``xts2 load``, ``xts2 demo``; ``app.load`` in tests),
+    not at start-up. The core validates every entry of the section against the section's
+    :class:`xts2_core.Entry` model (the error names the line and the field), then calls
+    ``load(ctx, entries)`` in the one transaction of the whole file, which must upsert by natural
+    keys so that loading the same file twice changes nothing; ``load`` may raise
+    :class:`xts2_core.SeasonError`. ``demo(today)`` gives the section's part of ``xts2 demo``.
+    A section no installed plugin owns is an error naming it.
 
     :param pm: the plugin manager (rarely needed: the core's ``terminals`` section uses it to
         collect ``register_terminal_fields``).
-
     :return: a list of :class:`xts2_core.SeasonSection`.
     """
 
@@ -110,7 +151,10 @@ def register_season_sections(pm: Any) -> list[SeasonSection]:
 def register_terminal_fields() -> list[TerminalField]:
     """Keys this plugin owns inside each entry of the core's ``terminals`` season section.
 
-    Called by ``xts2 load`` and ``xts2 demo`` (money owns ``paymenttypes``).
+    Called when a season file is loaded, to build the ``terminals`` entry model (money owns
+    ``paymenttypes``). The core creates or updates the terminal, then calls
+    ``field.load(ctx, terminal, value)`` for each key the entry gives; ``demo`` is the value the
+    demo terminal gets.
 
     :return: a list of :class:`xts2_core.TerminalField`.
     """
@@ -125,18 +169,22 @@ def register_terminal_fields() -> list[TerminalField]:
 def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
     """Agree to add an item of ``item_type`` to ``basket``, or refuse.
 
-    Called by ``additem`` after the core has locked and checked the open basket. Stops at the first
-    non-``None`` result: the owner of ``item_type`` parses its ``item.*`` parameters with
-    :func:`xts2_core.parse_params` (``prefix="item."``), locks and checks what it must
-    (availability, what else is in the basket) and returns the item; every other plugin returns
-    ``None``.
+    Called by ``additem`` after the core has checked that ``item_type`` is registered and has
+    locked and checked the open basket. Stops at the first non-``None`` result: the owner of
+    ``item_type`` parses its ``item.*`` parameters with :func:`xts2_core.parse_params`
+    (``prefix="item."``, so a bad value is ``bad_param`` naming ``item.amount``), locks what it
+    counts (:func:`xts2_core.for_update`), checks and returns the item; every other plugin
+    returns ``None``. The core then stores the item, calls ``item_added`` and writes the audit.
 
     :param request: the current request (``request.dbsession``, ``request.now``, ``request.terminal``).
     :param basket: the open, locked :class:`xts2_core.Basket`.
-    :param item_type: the ``type`` parameter.
+    :param item_type: the ``type`` parameter, a registered item type.
     :param params: the request's parameters (a multidict; read only ``item.*``).
-    :return: a :class:`xts2_core.NewItem`, or ``None`` for a type this plugin does not own.
+    :return: a :class:`xts2_core.NewItem` (``quantity`` ≥ 1 and ``unit_price`` as ints, money in
+        minor units), or ``None`` for a type this plugin does not own.
     :raises ItemRejected: to refuse, with a message for the person at the counter.
+    :raises BadParam: for a parameter the schema alone cannot judge (required together with
+        another one).
     """
 
 
@@ -144,59 +192,111 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any)
 def describe_item(request: Any, item: BasketItem) -> E | None:
     """The detail element of an item (``<ticket …/>``) inside ``<item>``.
 
-    Called for every item of every basket rendered; build it from ``item.detail`` alone, without a
+    Called for every item of every basket rendered (``additem``, ``getbasket``, ``closebasket``…).
+    Build it from ``item.detail`` (the snapshot ``validate_add_item`` returned) alone, without a
     query, so a basket of 200 items renders in a constant number of queries. Stops at the first
-    non-``None`` result; return ``None`` for types this plugin does not own.
+    non-``None`` result; return ``None`` for types this plugin does not own (an item nobody
+    describes has no detail element).
 
+    :param request: the current request (``request.tz`` for datetimes).
     :param item: the :class:`xts2_core.BasketItem`.
-    :return: an :class:`xts2_core.E`.
+    :return: an :class:`xts2_core.E`, or ``None``.
     """
 
 
 @hookspec
 def item_added(request: Any, basket: Basket, item: BasketItem) -> None:
-    """An item was added (it has its id); same transaction.
+    """An item was added: it is stored and has its id; same transaction.
 
-    Providers keep their own rows about the item here (tickets records the seats; money marks a
-    basket holding a payment as never expiring).
+    Called by ``additem`` for every plugin, whatever the type (check ``item.type``). Providers keep
+    their own rows about the item here (tickets records the seats; money marks a basket holding a
+    payment as never expiring). Raising here aborts the whole ``additem``.
+
+    :param request: the current request.
+    :param basket: the open, locked :class:`xts2_core.Basket`.
+    :param item: the new :class:`xts2_core.BasketItem`.
     """
 
 
 @hookspec
 def validate_remove_item(request: Any, basket: Basket, item: BasketItem) -> None:
-    """Refuse removing ``item`` from the open ``basket`` by raising ``ItemRejected``.
+    """Refuse removing ``item`` from ``basket`` by raising ``ItemRejected``.
 
-    Called by ``removeitem`` after the core checks; every plugin is asked, whatever the type.
+    Called by ``removeitem`` once the core has locked the basket and checked that it is open and
+    holds the item; every plugin is asked, whatever the type. Returning agrees; the core then
+    deletes the item (rows of yours that reference it with ``ondelete="CASCADE"`` go with it).
+
+    :param request: the current request.
+    :param basket: the open, locked :class:`xts2_core.Basket`.
+    :param item: the :class:`xts2_core.BasketItem` to remove.
+    :raises ItemRejected: to refuse.
     """
 
 
 @hookspec
 def validate_move_item(request: Any, item: BasketItem, source: Basket, target: Basket) -> None:
-    """Refuse moving ``item`` from ``source`` to ``target`` (both open) by raising ``ItemRejected``."""
+    """Refuse moving ``item`` from ``source`` to ``target`` by raising ``ItemRejected``.
+
+    Called by ``moveitem`` once the core has locked both baskets (in id order) and checked that
+    both are open and differ; every plugin is asked. Returning agrees; the item keeps its id,
+    snapshot and value, only its basket changes.
+
+    :param request: the current request.
+    :param item: the :class:`xts2_core.BasketItem` (still in ``source``).
+    :param source: the open basket it leaves.
+    :param target: the open basket it goes to.
+    :raises ItemRejected: to refuse.
+    """
 
 
 @hookspec
 def validate_close_basket(request: Any, basket: Basket) -> None:
-    """Refuse closing ``basket`` (it has items and a value of 0.00) by raising ``ItemRejected``."""
+    """Refuse closing ``basket`` by raising ``ItemRejected``.
+
+    Called by ``closebasket`` once the core has locked the open basket and checked that it has
+    items and a value of 0.00; every plugin is asked. Returning agrees; ``basket_closed`` follows.
+
+    :param request: the current request.
+    :param basket: the open, locked :class:`xts2_core.Basket`.
+    :raises ItemRejected: to refuse.
+    """
 
 
 @hookspec
 def basket_closed(request: Any, basket: Basket) -> None:
-    """``basket`` was closed; same transaction (cafe lowers stock levels here)."""
+    """``basket`` was closed (``state == "closed"``, ``closed == request.now``); same transaction.
+
+    Called by ``closebasket`` for every plugin (cafe lowers stock levels here). Raising here
+    aborts the close.
+
+    :param request: the current request.
+    :param basket: the closed :class:`xts2_core.Basket`.
+    """
 
 
 @hookspec
 def validate_open_basket(request: Any, basket: Basket) -> None:
     """Refuse reopening the closed ``basket`` by raising ``ItemRejected``.
 
-    Called by ``openbasket`` (admin). Reopening makes its tickets reserved instead of sold; a
+    Called by ``openbasket`` (admin) once the core has locked the basket and checked that it is
+    closed; every plugin is asked. Reopening makes its tickets reserved instead of sold; a
     provider that cannot undo what closing did refuses here.
+
+    :param request: the current request (``request.is_admin`` is true).
+    :param basket: the closed, locked :class:`xts2_core.Basket`.
+    :raises ItemRejected: to refuse.
     """
 
 
 @hookspec
 def basket_reopened(request: Any, basket: Basket) -> None:
-    """``basket`` was reopened; same transaction (cafe restores stock levels here)."""
+    """``basket`` was reopened (``state == "open"``, no expiry); same transaction.
+
+    Called by ``openbasket`` for every plugin (cafe restores stock levels here).
+
+    :param request: the current request.
+    :param basket: the reopened :class:`xts2_core.Basket`.
+    """
 
 
 # -------------------------------------------------------------------------------------------------
@@ -208,5 +308,10 @@ def basket_reopened(request: Any, basket: Basket) -> None:
 def collect_stats(request: Any) -> dict[str, int]:
     """Counts for ``xts/getstats`` (``{"shows": 12, "performances": 240}``).
 
-    Called by every ``getstats``; keep it to a few aggregate queries.
+    Called by every ``getstats`` (terminal); each pair becomes ``<count name="shows">12</count>``.
+    Keep it to a few aggregate queries, and use names no other plugin uses (a later plugin's
+    count of the same name replaces an earlier one's).
+
+    :param request: the current request.
+    :return: a dict of count name → int.
     """

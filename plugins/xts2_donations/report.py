@@ -2,7 +2,7 @@
 
 ``xts/report?type=donations&from=2026-12-01&until=2026-12-08`` (admin): one row per donation
 (closed, basket, item, donor, postcode, giftaid, amount), the total, and in the HTML form a chart
-of the amounts by donor. ``until`` defaults to now. Baskets still open (or reopened) are left out.
+of the amounts by basket and donor. ``until`` defaults to now. Baskets still open (or reopened) are left out.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def build(request: Any, p: DonationsReportParams) -> Report:
         columns=COLUMNS, rows=rows, total={"amount": total},
         attrs={"from": p.from_, "until": until, "count": len(rows),
                "giftaidamount": Money(giftaid)},
-        chart=("donor", "amount"))
+        chart=(("basket", "donor"), "amount"))
 
 
 REPORT = ReportType("donations", build, DonationsReportParams,
