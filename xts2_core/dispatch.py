@@ -160,7 +160,6 @@ def dispatch_view(request: Any) -> Response:
         raise BadParam("format", f"parameter 'format' must be one of {allowed}")
     request.environ["xts2.format"] = fmt if fmt in ("xml", "json") else "xml"
 
-    opid = None
     if command.changes_state:
         _check_origin(request)
         # Before authorize: its credential lookup is the transaction's first query, and on
@@ -168,11 +167,12 @@ def dispatch_view(request: Any) -> Response:
         begin_write(request.dbsession)
     authorize(request, command.access)
     request.environ["xts2.access"] = command.access
+    op: Operation | None = None
     if command.changes_state:
         opid = _opid(request)
         if opid is not None:
-            op = request.dbsession.get(Operation, (_operation_terminal(request), opid))
-            if op is not None:
+            op = _reserve(request, opid)
+            if op.status:
                 response = Response(body=op.body, status=op.status, content_type=op.content_type,
                                     charset="utf-8")
                 response.headers["X-XTS2-Replayed"] = "true"
@@ -181,27 +181,38 @@ def dispatch_view(request: Any) -> Response:
     params = parse_params(command.params, request.params,
                           context={"tz": request.tz, "now": request.now})
     result = command.func(request, params)
-    if isinstance(result, Response):
-        return result
-    response = render(request, _payload(result), fmt=fmt)
+    response = (result if isinstance(result, Response)
+                else render(request, _payload(result), fmt=fmt))
     if command.cache_seconds and command.access == "public" and not command.changes_state:
         response.headers["Cache-Control"] = f"public, max-age={command.cache_seconds}"
-    if opid is not None:
-        _remember(request, opid, response)
+    if op is not None:
+        op.status, op.content_type, op.body = (response.status_code, response.content_type,
+                                               response.body)
     return response
 
 
-def _remember(request: Any, opid: str, response: Response) -> None:
-    request.dbsession.add(Operation(
-        terminal_id=_operation_terminal(request), opid=opid, created=request.now,
-        status=response.status_code, content_type=response.content_type, body=response.body))
+def _reserve(request: Any, opid: str) -> Operation:
+    """The terminal's record of ``opid``: its first answer (``status`` set), or a new row.
+
+    The new row is written at once, before the command runs, and holds the key until this
+    request's transaction ends: a concurrent request with the same opid waits on it (PostgreSQL;
+    SQLite runs one writer at a time anyway), then fails the unique key and is retried whole by
+    pyramid_retry, when it finds the answer to replay. If this request fails, its row goes with
+    its transaction, and the opid is free again: nothing was changed.
+    """
+    key = (_operation_terminal(request), opid)
+    op = request.dbsession.get(Operation, key)
+    if op is not None:
+        return op
+    op = Operation(terminal_id=key[0], opid=opid, created=request.now, status=0,
+                   content_type="", body=b"")
+    request.dbsession.add(op)
     try:
         request.dbsession.flush()
     except sa.exc.IntegrityError as exc:
-        # The same opid is being answered by a concurrent request: replay this one after it
-        # commits, when the lookup above finds its answer.
         mark_error_retryable(exc)
         raise
+    return op
 
 
 def index_view(request: Any) -> Response:

@@ -1,25 +1,63 @@
-"""Credentials never reach a log line: a log-record factory redacts terminal keys and passwords
-from every record of every logger (ours, Pyramid's, waitress's)."""
+"""Credentials never reach a log line (API.md §1).
+
+A log-record factory, installed once per process, cleans every record of every logger (ours,
+Pyramid's, waitress's, SQLAlchemy's) before any handler sees it, in two ways:
+
+- by pattern: ``terminalkey=…``, ``password=…``, ``X-XTS2-Key: …``, ``"password": "…"`` become
+  ``***`` wherever they appear (URLs, headers, dict reprs);
+- by value: while a request is being handled, the credentials it carries (its ``terminalkey`` and
+  ``password`` parameters and ``X-XTS2-Key``/``X-XTS2-Password`` headers) are replaced wherever
+  they appear, also URL-encoded, so a plugin that logs ``request.params`` or puts a key in an
+  exception message leaks nothing either.
+
+Both apply to the message and to a logged exception's traceback text.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from typing import Any
+from urllib.parse import quote, quote_plus
+
+from pyramid.threadlocal import get_current_request
+
+CREDENTIAL_PARAMS = ("terminalkey", "password")
+CREDENTIAL_HEADERS = ("X-XTS2-Key", "X-XTS2-Password")
+#: Shorter values are not worth hiding (and hiding them would garble every line).
+MIN_SECRET_LENGTH = 4
 
 _SECRET_RE = re.compile(
-    r"(?i)((?:terminalkey|password|x-xts2-key|x-xts2-password)(?:['\"]?\s*[=:]\s*['\"]?))"
-    r"([^&\s'\",;]+)")
+    r"(?i)((?:terminalkey|password|x-xts2-key|x-xts2-password)['\"]?\s*[=:]\s*)"
+    r"(?:'[^']*'|\"[^\"]*\"|[^&\s'\",;)}\]]+)")
 _installed = False
 
 
-def redact(text: str) -> str:
-    """``…?terminalkey=abc&…`` → ``…?terminalkey=***&…`` (also headers and dict reprs)."""
+def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """``…?terminalkey=abc&…`` → ``…?terminalkey=***&…``; also every value in ``secrets``."""
+    for secret in secrets:
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            text = text.replace(form, "***")
     return _SECRET_RE.sub(r"\1***", text)
 
 
+def request_secrets(request: Any) -> list[str]:
+    """The credentials ``request`` carries, longest first."""
+    if request is None:
+        return []
+    values: list[str] = []
+    try:
+        for name in CREDENTIAL_PARAMS:
+            values += request.params.getall(name)
+    except (UnicodeDecodeError, AttributeError):
+        pass
+    headers = getattr(request, "headers", {})
+    values += [headers.get(h) or "" for h in CREDENTIAL_HEADERS]
+    return sorted({v for v in values if len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+
+
 def install_redaction() -> None:
-    """Wrap the log-record factory once per process so every message is redacted."""
+    """Wrap the log-record factory once per process so every record is cleaned."""
     global _installed
     if _installed:
         return
@@ -31,14 +69,15 @@ def install_redaction() -> None:
             message = record.getMessage()
         except Exception:  # a malformed record is the logging module's to report
             return record
-        clean = redact(message)
+        secrets = request_secrets(get_current_request())
+        clean = redact(message, secrets)
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            text = str(exc)
-            if redact(text) != text:
-                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            text = logging.Formatter().formatException(record.exc_info)
+            clean = redact(text, secrets)
+            if clean != text:
+                record.exc_text = clean
         return record
 
     logging.setLogRecordFactory(factory)

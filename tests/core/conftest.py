@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,18 @@ def bump(request: Any, p: Params) -> E:
     return E("counter", {"value": int(row.value)})
 
 
+class Slow(Params):
+    seconds: Int = Field(0, ge=0, le=5)
+
+
+def slowbump(request: Any, p: Slow) -> E:
+    """``bump``, then wait: widens the window in which a second request races this one."""
+    answer = bump(request, p)
+    request.dbsession.flush()
+    time.sleep(p.seconds)
+    return answer
+
+
 def boom(request: Any, p: Params) -> E:
     """A bug after a change: the change must not stay."""
     bump(request, p)
@@ -138,7 +151,9 @@ class Probe:
             Command("tree", tree, "public", NoParams),
             Command("echo", echo, "public", Echo),
             Command("bump", bump, "terminal", NoParams, changes_state=True),
+            Command("slowbump", slowbump, "terminal", Slow, changes_state=True),
             Command("boom", boom, "terminal", NoParams, changes_state=True),
+            Command("cached", tree, "public", NoParams, cache_seconds=30),
             Command("secret", secret, "admin", NoParams),
         ])]
 
