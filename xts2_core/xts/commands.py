@@ -52,7 +52,8 @@ def getstats(request: Any, p: Params) -> E:
                              .where(Basket.not_expired(now))),
         "openbaskets": db.scalar(sa.select(sa.func.count()).select_from(Basket)
                                  .where(Basket.live(now))),
-        "items": db.scalar(sa.select(sa.func.count()).select_from(BasketItem)),
+        "items": db.scalar(sa.select(sa.func.count()).select_from(BasketItem).join(Basket)
+                           .where(Basket.not_expired(now))),
     }
     for result in pm.hook.collect_stats(request=request):
         counts.update(result or {})
