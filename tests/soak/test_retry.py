@@ -49,18 +49,18 @@ class Harness:
         self.runs: Counter[str] = Counter()
         self.fail = 0  # the next this many runs raise a serialization failure
         self.barrier: threading.Barrier | None = None
+        self.hold: Any = None  # called inside the first run of append, before it returns
         self.local = threading.local()
 
     def append(self, request: Any, p: Append) -> E:
         """Lock the basket, append ``text`` to its name; fail afterwards if told to."""
         self.runs["append"] += 1
-        self.local.attempt = getattr(self.local, "attempt", 0) + 1
-        if self.barrier is not None and self.local.attempt == 1:
-            self.barrier.wait(timeout=20)
         basket = request.dbsession.execute(
             for_update(request, sa.select(Basket).where(Basket.id == p.basket))).scalar_one()
         basket.name = (basket.name or "") + p.text
         request.dbsession.flush()
+        if self.hold is not None and self.runs["append"] == 1:
+            self.hold()
         if self.fail > 0:
             self.fail -= 1
             raise serialization_failure()
@@ -242,16 +242,40 @@ def test_a_real_database_conflict_is_retried(xts2_app_factory, xts2_plugin, harn
         assert basket_name(app, a) == "x"
 
 
+def wait_for_a_lock_waiter(url: str) -> None:
+    """Return once another connection to this PostgreSQL database waits on a lock."""
+    engine = sa.create_engine(url)
+    try:
+        for _ in range(600):
+            with engine.connect() as conn:
+                waiting = conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).scalar_one()
+            if waiting:
+                return
+            threading.Event().wait(0.05)
+        raise AssertionError("the second request never waited on the first")
+    finally:
+        engine.dispose()
+
+
 def test_the_same_opid_sent_twice_at_once_runs_once(app, harness, xts2_database_url):
-    """Both requests miss the opid record; PostgreSQL lets both run, the second's record clashes
-    with the first's, and its retry replays the first answer. SQLite serialises them."""
+    """The first request reserves its opid before its command runs; the second, sent while the
+    first is still inside its command, waits on that reservation (PostgreSQL; SQLite runs one
+    writer at a time), then is retried and replays the first answer: the change is made once."""
     basket = new_basket(app)
+    errors: list[str] = []
+    sa.event.listen(app.registry["dbengine"], "handle_error",
+                    lambda ctx: errors.append(str(ctx.original_exception)))
     if xts2_database_url.startswith("postgresql"):
-        harness.barrier = threading.Barrier(2)
+        harness.hold = lambda: wait_for_a_lock_waiter(xts2_database_url)
     params = {"basket": basket, "text": "z", "opid": "same-op"}
     r1, r2 = run_together(lambda: call_wsgi(app, "retrytest/append", params),
                           lambda: call_wsgi(app, "retrytest/append", params))
     assert (r1.status_code, r2.status_code) == (200, 200), (r1.text, r2.text)
     assert r1.body == r2.body
     assert sorted(r.headers.get("X-XTS2-Replayed", "no") for r in (r1, r2)) == ["no", "true"]
+    assert harness.runs["append"] == 1
     assert basket_name(app, basket) == "z"
+    if xts2_database_url.startswith("postgresql"):
+        assert any("duplicate key" in e for e in errors), errors
