@@ -1,0 +1,352 @@
+"""``python -m bench``: the benchmark, from generated data to the table.
+
+For each database (SQLite, PostgreSQL) and each size (1×, 10×, 100×) it makes a fresh database
+(``xts2 initdb``, ``xts2 load`` of payment types, stock and terminals, then a bulk-inserted season
+from :mod:`bench.datagen`), starts real ``pserve``/waitress servers from an ini made of
+``production.ini`` (:mod:`bench.servers`), drives load from a separate process
+(:mod:`bench.load`: wrk for the simple GETs, an asyncio keep-alive client for the sale), counts the
+SQL statements of each case in-process (:mod:`bench.queries`), and prints the tables of
+:mod:`bench.report` — every figure beside its ratio to the two baselines (:mod:`bench.floor`) of
+the same setup, and each size's figures beside their ratio to 1×.
+
+Production's multi-process setup (one ``pserve`` per port behind a proxy) is measured too, at the
+smallest size (``--processes``): the load client spreads its connections over the processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import datagen, report
+from .load import SaleSpec, one_sale, wrk_available
+from .queries import QueryCounter
+from .servers import ROOT, Server, write_ini
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    app: str  # "floor" or "main"
+    kind: str  # "get" or "sale"
+
+
+CASES = [
+    Case("floor-static", "floor", "get"),
+    Case("floor-db", "floor", "get"),
+    Case("counts-1", "main", "get"),
+    Case("counts-20", "main", "get"),
+    Case("programme", "main", "get"),
+    Case("shows", "main", "get"),
+    Case("basket-20", "main", "get"),
+    Case("sale", "main", "sale"),
+]
+CASE_IDS = [c.id for c in CASES]
+
+
+def log(msg: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+# -- databases -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def database(kind: str, size: int, workdir: Path, pg_url: str) -> Iterator[str]:
+    """A fresh, empty database for one size; dropped (or deleted) afterwards."""
+    if kind == "sqlite":
+        path = workdir / f"bench-{size}x.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    admin_url = sa.make_url(pg_url)
+    if admin_url.drivername in ("postgresql", "postgres"):
+        admin_url = admin_url.set(drivername="postgresql+psycopg")
+    name = f"xts2_bench_{size}x_{os.getpid()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+# -- load ------------------------------------------------------------------------------------
+
+def drive(job: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run one load job in a separate process (``python -m bench.load``)."""
+    path = workdir / "job.json"
+    path.write_text(json.dumps(job))
+    out = subprocess.run([sys.executable, "-m", "bench.load", str(path)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=job["seconds"] + 120)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if out.returncode != 0 or line is None:
+        raise RuntimeError(f"the load client failed:\n{out.stdout}\n{out.stderr}")
+    return json.loads(line[len("RESULT "):])
+
+
+def case_paths(case: str, plan: datagen.Plan, rng: random.Random) -> list[str]:
+    future = plan.future_performances
+    if case == "floor-static":
+        return ["/floor/static"]
+    if case == "floor-db":
+        return [f"/floor/db?id={b}" for b in plan.floor_baskets]
+    if case == "counts-1":
+        return [f"/v2/tickets/getticketcounts?performance={p}" for p in future]
+    if case == "counts-20":
+        return [f"/v2/tickets/getticketcounts?performance={','.join(map(str, rng.sample(future, 20)))}"
+                for _ in range(50)]
+    if case == "programme":
+        return ["/v2/tickets/getprogramme"]
+    if case == "shows":
+        return ["/v2/tickets/getshows?current=true"]
+    if case == "basket-20":
+        return [f"/v2/baskets/getbasket?basket={b}&terminalkey={plan.keys[i % len(plan.keys)]}"
+                for i, b in enumerate(plan.baskets20)]
+    raise ValueError(case)
+
+
+def measure(case: Case, bases: list[str], plan: datagen.Plan, args: argparse.Namespace,
+            workdir: Path) -> dict[str, Any]:
+    rng = random.Random(hash(case.id) & 0xFFFF)
+    if case.kind == "sale":
+        spec = SaleSpec(plan.keys, plan.sale_tickets, plan.paymenttype)
+        job: dict[str, Any] = {"kind": "sales", "bases": bases, "clients": args.clients,
+                               "spec": {"keys": spec.keys, "tickets": spec.tickets,
+                                        "paymenttype": spec.paymenttype}}
+    else:
+        kind = "wrk" if args.driver == "wrk" else "gets"
+        job = {"kind": kind, "bases": bases, "paths": case_paths(case.id, plan, rng),
+               "connections": args.connections}
+    if args.warmup > 0:
+        drive({**job, "seconds": args.warmup, "seed": 99}, workdir)
+    load_before = os.getloadavg()[0]
+    result = drive({**job, "seconds": args.duration, "seed": 1}, workdir)
+    result["loadavg"] = round(load_before, 2)
+    return result
+
+
+def count_queries(url: str, ini_settings: dict[str, str], plan: datagen.Plan,
+                  cases: list[Case]) -> dict[str, Any]:
+    """Statements per request of each case, in-process on the same database."""
+    settings = dict(ini_settings)
+    settings["sqlalchemy.url"] = url
+    counter = QueryCounter(settings)
+    rng = random.Random(5)
+    out: dict[str, Any] = {}
+    try:
+        for case in cases:
+            if case.app != "main":
+                continue
+            if case.kind == "sale":
+                tickets = rng.sample(plan.sale_tickets, 2)
+                out[case.id] = counter.sale(
+                    lambda call, t=tickets: one_sale(call, plan.keys[0], t, plan.paymenttype))
+            else:
+                paths = case_paths(case.id, plan, rng)[:10]
+                out[case.id] = counter.per_request(paths)
+    finally:
+        counter.close()
+    return out
+
+
+def app_settings(ini: Path) -> dict[str, str]:
+    from pyramid.paster import get_appsettings
+
+    return dict(get_appsettings(str(ini), name="main"))
+
+
+# -- one setup -------------------------------------------------------------------------------
+
+def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
+              cases: list[Case]) -> list[dict[str, Any]]:
+    """One database at one size: generate, then measure with 1 (and N) processes."""
+    out = []
+    with database(db, size, workdir, args.pg_url) as url:
+        env = dict(os.environ)
+        env["XTS2_DATABASE_URL"] = url
+        ini = write_ini(workdir / f"bench-{db}-{size}x.ini", url, threads=args.threads)
+        log(f"{db} {size}×: xts2 initdb, xts2 load")
+        datagen.prepare(ini, workdir, env)
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            plan = datagen.generate(engine, size, progress=lambda m: log(f"{db} {size}×: {m}"))
+        finally:
+            engine.dispose()
+        settings = app_settings(ini)
+        threads = args.threads or int(_server_threads(ini))
+        procs = [1]
+        if args.processes > 1 and size == min(args.sizes):
+            procs.append(args.processes)
+        for n in procs:
+            setup: dict[str, Any] = {"db": db, "size": size, "processes": n, "threads": threads,
+                                     "plan": plan.as_dict(), "cases": {}}
+            for app in ("floor", "main"):
+                mine = [c for c in cases if c.app == app]
+                if not mine:
+                    continue
+                servers = [Server(ini, app, env=env) for _ in range(n)]
+                try:
+                    for s in servers:
+                        s.start("/floor/static" if app == "floor" else "/v2")
+                    bases = [s.url for s in servers]
+                    for case in mine:
+                        r = measure(case, bases, plan, args, workdir)
+                        setup["cases"][case.id] = r
+                        log(f"{db} {size}× {n}p {case.id}: {r['rps']:,.0f} req/s"
+                            + (f", {r['sps']:,.0f} sales/s" if case.kind == "sale" else "")
+                            + f", p50 {r['p50'] * 1000:.1f} ms, p99 {r['p99'] * 1000:.1f} ms,"
+                            f" {r['failures']} failed {r.get('errors') or ''}")
+                finally:
+                    for s in servers:
+                        s.stop()
+            out.append(setup)
+        log(f"{db} {size}×: counting queries")
+        queries = count_queries(url, settings, plan, cases)
+        for setup in out:
+            for cid, q in queries.items():
+                if cid in setup["cases"]:
+                    key = "queries_steps" if isinstance(q, list) else "queries"
+                    setup["cases"][cid][key] = q
+    return out
+
+
+def _server_threads(ini: Path) -> str:
+    import configparser
+
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(ini)
+    return cp["server:main"].get("threads", "4")
+
+
+# -- the command -----------------------------------------------------------------------------
+
+def ensure_wrk(install: bool) -> bool:
+    """wrk from Debian; installed with apt-get when missing and allowed."""
+    if wrk_available():
+        return True
+    if install and shutil.which("apt-get") and os.geteuid() == 0:
+        log("wrk is missing: apt-get install -y wrk")
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False,
+                       capture_output=True)
+    return wrk_available()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench", description="XTS2 benchmarks: throughput, latency and scaling "
+        "of the API beside the framework's floor. See docs/benchmarks.md.")
+    p.add_argument("--db", default="sqlite,postgresql",
+                   help="comma-separated: sqlite, postgresql (default both)")
+    p.add_argument("--sizes", default="1,10,100",
+                   help="venue sizes, comma-separated multiples of 1× (default 1,10,100)")
+    p.add_argument("--cases", default="all",
+                   help=f"comma-separated, from: {', '.join(CASE_IDS)} (default all)")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per case (default 5)")
+    p.add_argument("--warmup", type=float, default=1.0,
+                   help="seconds of load before each measured run (default 1)")
+    p.add_argument("--connections", type=int, default=16,
+                   help="concurrent connections for the reads (default 16)")
+    p.add_argument("--clients", type=int, default=16,
+                   help="concurrent clients selling (default 16)")
+    p.add_argument("--processes", type=int, default=2,
+                   help="also measure this many server processes at the smallest size, as "
+                   "production runs them (default 2; 1 to skip)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="waitress threads per process (default: production.ini's)")
+    p.add_argument("--driver", choices=["wrk", "asyncio"], default=None,
+                   help="load client for the reads (default wrk if installed, else asyncio)")
+    p.add_argument("--no-install", action="store_true",
+                   help="do not apt-get install wrk when it is missing")
+    p.add_argument("--pg-url", default=os.environ.get("XTS2_BENCH_PG_URL", PG_DEFAULT),
+                   help="a PostgreSQL server where the bench may create and drop its databases "
+                   f"(default {PG_DEFAULT}, or XTS2_BENCH_PG_URL)")
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke run: SQLite, 1×, 1 s per case, no warm-up, 1 process")
+    p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    p.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
+    p.add_argument("--workdir", type=Path,
+                   help="keep databases, inis and server logs here (default: a temporary "
+                   "directory, removed afterwards)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.quick:
+        args.db, args.sizes, args.duration, args.warmup, args.processes = "sqlite", "1", 1.0, 0, 1
+    args.dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+    args.sizes = sorted({int(x) for x in str(args.sizes).split(",") if x.strip()})
+    bad = [d for d in args.dbs if d not in ("sqlite", "postgresql")]
+    if bad or not args.sizes or min(args.sizes) < 1:
+        parser().error("--db takes sqlite and/or postgresql; --sizes positive integers")
+    wanted = CASE_IDS if args.cases == "all" else [c.strip() for c in args.cases.split(",")]
+    unknown = [c for c in wanted if c not in CASE_IDS]
+    if unknown:
+        parser().error(f"unknown case {', '.join(unknown)}; cases: {', '.join(CASE_IDS)}")
+    cases = [c for c in CASES if c.id in wanted]
+    if args.driver is None:
+        args.driver = "wrk" if ensure_wrk(not args.no_install) else "asyncio"
+    elif args.driver == "wrk" and not ensure_wrk(not args.no_install):
+        parser().error("wrk is not installed (apt-get install wrk), use --driver asyncio")
+
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                    "loadavg": os.getloadavg()[0]},
+        "options": {"duration": args.duration, "warmup": args.warmup,
+                    "connections": args.connections, "clients": args.clients,
+                    "driver": args.driver, "sizes": args.sizes, "dbs": args.dbs},
+        "setups": [],
+    }
+    t0 = time.monotonic()
+    tmp = None
+    if args.workdir:
+        workdir = args.workdir.resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.mkdtemp(prefix="xts2-bench-")
+        workdir = Path(tmp)
+    try:
+        for db in args.dbs:
+            for size in args.sizes:
+                results["setups"] += run_setup(db, size, args, workdir, cases)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    results["seconds"] = round(time.monotonic() - t0, 1)
+    print(report.render(results))
+    print(f"(driver: {args.driver}; {args.duration:g} s per case after {args.warmup:g} s warm-up; "
+          f"{args.connections} connections for reads, {args.clients} clients selling; "
+          f"{results['seconds']:.0f} s in all)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    if args.markdown:
+        args.markdown.write_text(report.render(results, markdown=True))
+    return 0
