@@ -229,7 +229,7 @@ def index_view(request: Any) -> Response:
         E("servlet", {"name": sname},
           [E("command", {"name": cname, "access": cmd.access,
                          "changesstate": cmd.changes_state}, many=True)
-           for cname, cmd in sorted(commands.items())], many=True)
+           for cname, cmd in sorted(commands.items())], many=True, lists=("command",))
         for sname, commands in sorted(registry.servlets.items())
     ]
     return render(request, [elist("servlets", servlets)])

@@ -4,8 +4,9 @@ Commands return :class:`E` trees; they never build XML strings or touch the resp
 XML: attributes become keys, a ``list`` element (``<shows><show/>…</shows>``) becomes a list under
 its name (its own attributes, if any, move up beside it), a ``map`` element becomes an object of
 its entries' ``key`` → text, a single child is an object under its tag, and an element marked
-``many`` is always a list under its tag even when there is one. An element that has only text is that
-value; text beside attributes is under ``"text"``.
+``many`` is always a list under its tag even when there is one; a tag named in an element's
+``lists`` is a list in it even when there are none (``"row": []``). An element that has only text is
+that value; text beside attributes is under ``"text"``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class E:
     ``str``); ``None`` values are left out, so optional attributes need no ``if``.
     """
 
-    __slots__ = ("tag", "attrs", "children", "text", "kind", "many")
+    __slots__ = ("tag", "attrs", "children", "text", "kind", "many", "lists")
 
     def __init__(
         self,
@@ -38,6 +39,7 @@ class E:
         *,
         kind: str | None = None,
         many: bool = False,
+        lists: Iterable[str] = (),
     ):
         self.tag = tag
         self.attrs = attrs or {}
@@ -45,6 +47,8 @@ class E:
         self.text = text
         self.kind = kind
         self.many = many
+        #: child tags that JSON shows as a list even when there are none (``<row/>…`` of a report)
+        self.lists = tuple(lists)
 
     def append(self, child: E) -> E:
         self.children.append(child)
@@ -115,12 +119,16 @@ def _json_value(e: E, tz: tzinfo) -> Any:
         return [_json_value(c, tz) for c in e.children]
     if e.kind == "map":
         return {c.attrs["key"]: _json_scalar(c.text, tz) for c in e.children}
-    if not e.attrs and not e.children:
+    if not e.attrs and not e.children and not e.lists:
         return _json_scalar(e.text, tz)
     obj = {k: _json_scalar(v, tz) for k, v in e.attrs.items() if v is not None}
     if e.text is not None:
         obj["text"] = _json_scalar(e.text, tz)
     _json_children(obj, e.children, tz)
+    for tag in e.lists:
+        value = obj.setdefault(tag, [])
+        if not isinstance(value, list):
+            obj[tag] = [value]
     return obj
 
 

@@ -84,7 +84,8 @@ def report_element(name: str, report: Report) -> E:
     children = [row("row", r) for r in report.rows]
     if report.total is not None:
         children.append(row("total", report.total))
-    return E("report", {"type": name, "title": report.title, **report.attrs}, children)
+    return E("report", {"type": name, "title": report.title, **report.attrs}, children,
+             lists=("row",))
 
 
 def _cell(col: Column, value: Any, tz: Any) -> str:
@@ -116,8 +117,8 @@ def _chart(report: Report, tz: Any) -> str:
         label_names = (label_names,)
     cols = {c.name: c for c in report.columns}
     label_cols, value_col = [cols[n] for n in label_names], cols[value_name]
-    values = [float(r.get(value_name) or 0) for r in report.rows]
-    top = max([abs(v) for v in values] + [1.0])
+    values = [int(r.get(value_name) or 0) for r in report.rows]  # ints (money: minor units)
+    top = max([abs(v) for v in values] + [1])
     bar_h, gap, label_w, width = 22, 6, 260, 420
     height = len(values) * (bar_h + gap) + gap
     by = " and ".join(c.label for c in label_cols)
@@ -126,7 +127,7 @@ def _chart(report: Report, tz: Any) -> str:
              f'xmlns="http://www.w3.org/2000/svg">']
     for i, (r, v) in enumerate(zip(report.rows, values, strict=True)):
         y = gap + i * (bar_h + gap)
-        w = int(width * abs(v) / top)
+        w = width * abs(v) // top
         label = escape(" · ".join(_cell(c, r.get(c.name), tz) for c in label_cols)[:40])
         shown = escape(_cell(value_col, r.get(value_name), tz))
         colour = "#2b6cb0" if v >= 0 else "#c53030"

@@ -67,7 +67,7 @@ def getstats(request: Any, p: Params) -> E:
     return E("stats", {
         "version": pm.xts2_core_version, "database": db.get_bind().dialect.name,
         "schema": _schema(request), "started": request.registry["xts2.started"],
-    }, children)
+    }, children, lists=("plugin", "count"))
 
 
 class ReportParams(Params):
