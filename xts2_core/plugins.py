@@ -7,6 +7,7 @@ finally checks that every hook implementation names a real hook.
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 from dataclasses import dataclass
 from typing import Any
@@ -79,15 +80,32 @@ def get_plugin_manager(settings: dict[str, Any] | None = None,
     for name, plugin in extra_plugins or []:
         _register(pm, plugin, name)
         infos[name] = PluginInfo(name, getattr(plugin, "__name__", name), "test")
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(
-            f"plugin {exc.plugin_name!r} implements a hook that XTS2 does not have "
-            f"(misspelled?): {exc}") from exc
+    _check_pending(pm)
     pm.xts2_infos = infos  # type: ignore[attr-defined]
     pm.xts2_core_version = core_version  # type: ignore[attr-defined]
     return pm
+
+
+def _check_pending(pm: pluggy.PluginManager) -> None:
+    """Every hook implementation must name a hook: a misspelled one stops start-up.
+
+    (pluggy's ``check_pending`` does the same, with a message naming the plugin object rather
+    than the plugin.)
+    """
+    hooks = sorted(n for n in vars(pm.hook) if not n.startswith("_")
+                   and getattr(pm.hook, n).has_spec())
+    for name in sorted(vars(pm.hook)):
+        hook = getattr(pm.hook, name)
+        if name.startswith("_") or hook.has_spec():
+            continue
+        for impl in hook.get_hookimpls():
+            if not impl.optionalhook:
+                close = difflib.get_close_matches(name, hooks, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} implements {name!r}, which is not an XTS2 hook "
+                    f"(misspelled?){hint} The hooks are: {', '.join(hooks)}")
+    pm.check_pending()
 
 
 def _register(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
