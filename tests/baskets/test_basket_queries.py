@@ -1,0 +1,73 @@
+"""Rendering baskets takes a constant number of SQL statements, however many items or baskets:
+counted with a ``before_cursor_execute`` listener on the app's engine, at two sizes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import CountQueries, add_widget, new_basket
+
+from xts2_core.models import Basket, BasketItem
+
+
+def statements(app, path, params, **kw):
+    with CountQueries(app.registry["dbengine"]) as q:
+        app.call(path, params, **kw)
+    return q
+
+
+def basket_of(app, n: int) -> int:
+    b = new_basket(app)["id"]
+    for i in range(n):
+        add_widget(app, b, "1.25", name=f"Widget {i}")
+    return b
+
+
+def test_getbasket_is_constant(app):
+    small, large = basket_of(app, 20), basket_of(app, 200)
+    q_small = statements(app, "baskets/getbasket", {"basket": small})
+    q_large = statements(app, "baskets/getbasket", {"basket": large})
+    print(f"getbasket: {q_small.n} statements for 20 items, {q_large.n} for 200")
+    assert q_small.n == q_large.n, (q_small.statements, q_large.statements)
+    assert q_large.n <= 5, q_large.statements
+    body = app.call("baskets/getbasket", {"basket": large})["basket"]
+    assert len(body["item"]) == 200 and body["value"] == "250.00"
+    # The changes that answer with the whole basket are constant too.
+    for path, params in (("baskets/additem", {"type": "widget", "item.price": "1"}),
+                         ("baskets/touchbasket", {}),
+                         ("baskets/setmetadata", {"key": "k", "value": "v"})):
+        counts = [statements(app, path, {"basket": b, **params}).n for b in (small, large)]
+        assert counts[0] == counts[1], path
+
+
+def seed_baskets(app, n: int, start: int) -> None:
+    """``n`` baskets with two items each, written directly (set-up speed)."""
+    now = app.registry["xts2.clock"].now()
+    with app.session() as s:
+        for i in range(n):
+            b = Basket(state="open", persistent=False, created=now + timedelta(seconds=start + i),
+                       expires=now + timedelta(days=1), terminal_id=None)
+            s.add(b)
+            s.flush()
+            s.add_all([BasketItem(basket_id=b.id, type="widget", quantity=2, unit_price=150,
+                                  description="W", detail={"name": "W", "refuse_close": False},
+                                  added=now),
+                       BasketItem(basket_id=b.id, type="voucher", quantity=1, unit_price=-100,
+                                  description="V", detail={"amount": 100}, added=now)])
+
+
+def test_getbaskets_is_constant(app):
+    seed_baskets(app, 100, 0)
+    q_100 = statements(app, "baskets/getbaskets", {"limit": 1000})
+    seed_baskets(app, 900, 100)
+    q_1000 = statements(app, "baskets/getbaskets", {"limit": 1000})
+    print(f"getbaskets: {q_100.n} statements for 100 baskets, {q_1000.n} for 1000")
+    assert q_100.n == q_1000.n, (q_100.statements, q_1000.statements)
+    assert q_1000.n <= 5, q_1000.statements
+    body = app.call("baskets/getbaskets", {"limit": 1000})
+    assert body["total"] == 1000 and len(body["baskets"]) == 1000
+    assert {b["value"] for b in body["baskets"]} == {"2.00"}
+    # With every filter at once, still constant.
+    params = {"limit": 1000, "name": "x", "state": "open", "persistent": "false",
+              "contains": "widget", "excludes": "voucher", "widget": "W"}
+    assert statements(app, "baskets/getbaskets", params).n == q_1000.n
