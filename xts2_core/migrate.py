@@ -62,6 +62,18 @@ def script_heads(pm: Any) -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config(pm)).get_heads())
 
 
+def pending_revisions(engine: sa.Engine, pm: Any) -> set[str]:
+    """The revisions of the installed plugins that the database does not have yet.
+
+    (The version table lists only the newest revision of each branch; the core's revision is
+    then implied by the plugin revisions that depend on it.)
+    """
+    script = ScriptDirectory.from_config(alembic_config(pm))
+    applied = {r.revision for r in script.revision_map.iterate_revisions(
+        tuple(current_heads(engine)), "base")}
+    return {r.revision for r in script.walk_revisions()} - applied
+
+
 def revision(engine: sa.Engine, pm: Any, plugin: str, message: str) -> Any:
     """Autogenerate a revision for ``plugin``'s tables (prefix ``{plugin}_``) on its branch."""
     locations = version_locations(pm)
