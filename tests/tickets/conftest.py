@@ -123,9 +123,21 @@ def season_ids(app: Any) -> dict[str, int]:
 
 
 @pytest.fixture
-def venue(xts2_app_factory: Any, xts2_clock: Any, settle_plugin: Any) -> Venue:
-    """Core + tickets (+ the test-only ``settle`` item) with :data:`SEASON` loaded."""
-    xts2_clock.set(NOW)
-    app = xts2_app_factory(plugins=["tickets"], extra=[("settle", settle_plugin)])
-    app.load(SEASON)
-    return Venue(app, xts2_clock, season_ids(app))
+def make_venue(xts2_app_factory: Any, xts2_clock: Any, settle_plugin: Any) -> Any:
+    """``make_venue(**settings)``: core + tickets (+ the test-only ``settle`` item) with
+    :data:`SEASON` loaded, on the clock at :data:`NOW`."""
+
+    def make(**settings: Any) -> Venue:
+        xts2_clock.set(NOW)
+        app = xts2_app_factory(plugins=["tickets"], extra=[("settle", settle_plugin)],
+                               **settings)
+        app.load(SEASON)
+        return Venue(app, xts2_clock, season_ids(app))
+
+    return make
+
+
+@pytest.fixture
+def venue(make_venue: Any) -> Venue:
+    """The usual venue (see :func:`make_venue`)."""
+    return make_venue()
