@@ -17,6 +17,9 @@ STOCK = [
 class Cafe:
     """An XTS2TestApp with helpers for the cafe counter."""
 
+    #: The stock list loaded.
+    stock = STOCK
+
     def __init__(self, app: Any) -> None:
         self.app = app
 

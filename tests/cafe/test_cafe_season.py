@@ -20,10 +20,8 @@ def levels(app):
 
 
 def test_loading_twice_changes_nothing(cafe):
-    from conftest import STOCK
-
     before = cafe.call("cafe/getstock", key=False)["stock"]
-    assert cafe.load({"stock": STOCK}) == {"stock": 4}
+    assert cafe.load({"stock": cafe.stock}) == {"stock": 4}
     assert cafe.call("cafe/getstock", key=False)["stock"] == before
 
 
@@ -44,17 +42,15 @@ def test_update_by_name(cafe):
 
 
 def test_reloading_the_same_file_does_not_undo_sales(till):
-    from conftest import STOCK
-
     b = till.basket()
     till.add(b, "Coffee", 2)
     till.call("baskets/additem", {"basket": b, "type": "payment", "item.paymenttype": "cash",
                                   "item.amount": "4.40"})
     till.call("baskets/closebasket", {"basket": b})
     assert levels(till)["Coffee"] == 3
-    till.load({"stock": STOCK})                           # same file: the sales stand
+    till.load({"stock": till.stock})                      # same file: the sales stand
     assert levels(till)["Coffee"] == 3
-    restock = [dict(e, level=40) if e["name"] == "Coffee" else e for e in STOCK]
+    restock = [dict(e, level=40) if e["name"] == "Coffee" else e for e in till.stock]
     till.load({"stock": restock})                         # a new figure: a stock take
     assert levels(till)["Coffee"] == 40
     assert till.available()["Coffee"] == 40

@@ -75,3 +75,24 @@ def test_closing_one_basket_leaves_other_baskets_holding(till):
     assert till.available()["Coffee"] == 1
     err = till.add(b, "Coffee", 2, status=409)["error"]
     assert err["message"] == "Only 1 Coffee left"
+
+
+def test_takings_of_a_cafe_day_agree_to_the_penny(till):
+    for name, quantity, card, cash in (("Coffee", 3, "5.00", "1.60"), ("Coffee", 1, None, "2.20"),
+                                       ("Tea", 2, "3.60", None)):
+        b = till.basket()
+        till.add(b, name, quantity)
+        if card:
+            pay(till, b, "card", card)
+        if cash:
+            pay(till, b, "cash", cash)
+        till.call("baskets/closebasket", {"basket": b})
+    takings = till.call("money/gettakings", {"since": "2000-01-01"})["takings"]
+    assert (takings["total"], takings["count"]) == ("12.40", 4)
+    by_type = {p["code"]: p["amount"] for p in takings["paymenttype"]}
+    assert by_type == {"card": "8.60", "cash": "3.80"}
+    report = till.call("xts/report", {"type": "takings", "from": "2000-01-01"},
+                       admin=True)["report"]
+    assert {r["paymenttype"]: r["amount"] for r in report["row"]} == by_type
+    assert report["total"]["amount"] == takings["total"]
+    assert level(till, "Coffee") == 1
