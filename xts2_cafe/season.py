@@ -31,6 +31,9 @@ def _price(value: Any) -> Any:
     return value
 
 
+#: Text with something other than white space in it.
+VISIBLE = r"\S"
+
 #: A price in a season file: ``"2.20"`` or a whole number; minor units once read.
 SeasonPrice = Annotated[int, BeforeValidator(_price)]
 
@@ -38,9 +41,9 @@ SeasonPrice = Annotated[int, BeforeValidator(_price)]
 class StockEntry(Entry):
     """One ``stock`` entry: ``{name: Coffee, price: "2.20", category: drinks, level: 40}``."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=VISIBLE)
     price: SeasonPrice = Field(ge=0)
-    category: str = Field(min_length=1, max_length=50)
+    category: str = Field(min_length=1, max_length=50, pattern=VISIBLE)
     level: int | None = Field(None, ge=0)
     onsale: bool = True
 

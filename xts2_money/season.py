@@ -32,7 +32,7 @@ class PaymentTypeEntry(Entry):
     """One ``paymenttypes`` entry: ``{code: card, name: Card}``."""
 
     code: str = Field(pattern=CODE)
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
 
 
 def load_paymenttypes(ctx: LoadContext, entries: list[PaymentTypeEntry]) -> None:

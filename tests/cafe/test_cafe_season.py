@@ -70,6 +70,9 @@ def test_prices(cafe):
     ({"name": "Water", "price": "-1", "category": "drinks"}, ["price"]),
     ({"name": "Water", "price": "1.00"}, ["category"]),
     ({"name": "", "price": "1.00", "category": "drinks"}, ["name"]),
+    ({"name": "  ", "price": "1.00", "category": "drinks"}, ["name"]),
+    ({"name": "Water", "price": "1.00", "category": " "}, ["category"]),
+    ({"name": "Water", "price": True, "category": "drinks"}, ["price"]),
     ({"name": "Water", "price": "1.00", "category": "drinks", "level": -1}, ["level"]),
     ({"name": "Water", "price": "1.00", "category": "drinks", "colour": "blue"}, ["colour"]),
 ])

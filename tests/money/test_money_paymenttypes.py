@@ -132,6 +132,7 @@ def test_an_unknown_code_is_named_and_changes_nothing(till):
     ({"paymenttypes": [{"code": "cash money", "name": "Cash"}]}, ["code"]),
     ({"paymenttypes": [{"code": "cash"}]}, ["name"]),
     ({"paymenttypes": [{"code": "cash", "name": ""}]}, ["name"]),
+    ({"paymenttypes": [{"code": "cash", "name": "   "}]}, ["name"]),
     ({"paymenttypes": [{"code": "cash", "name": "Cash", "fee": 1}]}, ["fee"]),
     ({"paymenttypes": [{"code": "x", "name": "X"}, {"code": "x", "name": "Y"}]},
      ["x is listed more than once"]),
