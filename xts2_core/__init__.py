@@ -7,6 +7,7 @@ and may change. A plugin writes ``from xts2_core import hookimpl, NewItem, ItemR
 from pydantic import Field
 
 from .baskets.filters import BasketFilter
+from .baskets.service import item_value_sum
 from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
 from .errors import (
     BadParam,
@@ -48,6 +49,6 @@ __all__ = [
     "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonSection", "Servlet",
     "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words", "XTSError",
     "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl", "is_sqlite",
-    "locks_enabled", "parse_money",
+    "item_value_sum", "locks_enabled", "parse_money",
     "parse_params",
 ]

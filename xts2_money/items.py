@@ -24,6 +24,7 @@ from xts2_core import (
     NewItem,
     Params,
     format_money,
+    item_value_sum,
     parse_params,
 )
 
@@ -74,8 +75,7 @@ def new_item(request: Any, basket: Basket, params: Any) -> NewItem:
 def basket_value(request: Any, basket: Basket) -> int:
     """What the basket owes: the sum of its items' values."""
     return int(request.dbsession.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(BasketItem.quantity * BasketItem.unit_price), 0))
-        .where(BasketItem.basket_id == basket.id)).scalar_one())
+        sa.select(item_value_sum()).where(BasketItem.basket_id == basket.id)).scalar_one())
 
 
 def record(request: Any, basket: Basket, item: BasketItem) -> None:
