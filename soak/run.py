@@ -1,0 +1,229 @@
+"""``python -m soak``: run the soak test and print what happened and each invariant's result.
+
+    python -m soak --seconds 30                      # PostgreSQL at 127.0.0.1:5432 (a fresh
+                                                     # database, dropped afterwards)
+    python -m soak --seconds 600 --kills 3           # the long form
+    python -m soak --sqlite --seconds 30             # SQLite file, the same processes
+    python -m soak --database-url URL                # an existing empty database (the tests)
+
+Exit status 0 when every invariant holds, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import checks
+from .client import Api, Catalogue, Client, Cluster, Stats
+from .database import (
+    ADMIN_PASSWORD,
+    PRODUCTION_INI,
+    cli,
+    create_postgresql,
+    make_season,
+    sa_url,
+    set_up,
+)
+from .servers import Server
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m soak", description=__doc__.split("\n\n")[0])
+    p.add_argument("--seconds", type=float, default=30, help="how long clients sell (default 30)")
+    p.add_argument("--servers", type=int, default=2, help="server processes (default 2, at least 2)")
+    p.add_argument("--clients", type=int, default=12, help="concurrent clients (default 12)")
+    p.add_argument("--terminals", type=int, default=4, help="terminals they share (default 4)")
+    p.add_argument("--kills", type=int, default=1,
+                   help="times a server is killed with SIGKILL and restarted (default 1)")
+    p.add_argument("--down", type=float, default=2.0, help="seconds a killed server stays down")
+    db = p.add_mutually_exclusive_group()
+    db.add_argument("--server-url", default=os.environ.get("XTS2_SOAK_SERVER_URL", DEFAULT_SERVER),
+                    help="PostgreSQL server on which a fresh database is made and dropped "
+                         f"(default $XTS2_SOAK_SERVER_URL or {DEFAULT_SERVER})")
+    db.add_argument("--database-url", help="use this existing, empty database instead")
+    db.add_argument("--sqlite", action="store_true", help="use a SQLite file in the work folder")
+    p.add_argument("--workdir", type=Path, help="keep logs and the season file here")
+    p.add_argument("--keep", action="store_true", help="keep the database and the work folder")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
+    args = p.parse_args(argv)
+    if args.servers < 2:
+        p.error("--servers must be at least 2 (one is killed)")
+    return args
+
+
+def catalogue(api: Api) -> tuple[Catalogue, dict[int, int]]:
+    show = api.call("tickets/getshows")["shows"][0]
+    perfs = api.call("tickets/getperformances", {"show": show["id"]})["performances"]
+    types = api.call("tickets/gettickettypes", {"show": show["id"]})["tickettypes"]
+    stock = api.call("cafe/getstock")["stock"]
+    small = min(perfs, key=lambda p: int(p["capacity"]))
+    cat = Catalogue(performances=[int(p["id"]) for p in perfs],
+                    tickettypes=[(int(t["id"]), 0) for t in types],
+                    stock=[int(s["id"]) for s in stock], small=int(small["id"]))
+    levels = {int(s["id"]): int(s["available"]) for s in stock if s.get("available") is not None}
+    return cat, levels
+
+
+def killer(servers: list[Server], args: argparse.Namespace, t0: float,
+           kills: list[tuple[float, float]], log: list[str]) -> None:
+    """Kill a server with SIGKILL at evenly spaced moments; restart it after ``--down``."""
+    for i in range(args.kills):
+        at = t0 + args.seconds * (i + 1) / (args.kills + 1)
+        time.sleep(max(0.0, at - time.monotonic()))
+        server = servers[i % len(servers)]
+        killed, rel = time.time(), time.monotonic() - t0
+        server.kill()
+        time.sleep(args.down)
+        server.start()
+        kills.append((killed, time.time()))
+        log.append(f"kill {i + 1}: server {server.index} (port {server.port}) SIGKILLed at "
+                   f"{rel:.1f}s, serving again "
+                   f"{time.time() - killed:.1f}s later")
+
+
+def _open_expiring(db: dict[str, Any], now: datetime) -> set[int]:
+    out = set()
+    for b in db["baskets"].values():
+        if b.state == "open" and b.expires is not None:
+            expires = b.expires if isinstance(b.expires, datetime) else datetime.fromisoformat(b.expires)
+            if expires.replace(tzinfo=UTC) <= now:
+                out.add(b.id)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    seed = args.seed if args.seed is not None else int(time.time()) % 100000
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="xts2-soak-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    drop = None
+    if args.sqlite:
+        url = f"sqlite:///{workdir / 'soak.sqlite'}"
+    elif args.database_url:
+        url = args.database_url
+    else:
+        url, drop = create_postgresql(args.server_url)
+    kind = sa_url(url).get_backend_name()
+    print(f"soak: {kind}, {args.servers} servers ({PRODUCTION_INI.name}), {args.clients} clients, "
+          f"{args.terminals} terminals, {args.seconds:g}s, {args.kills} kill(s), seed {seed}, "
+          f"logs in {workdir}", flush=True)
+    servers: list[Server] = []
+    try:
+        season = make_season(args.seconds, args.terminals)
+        set_up(url, workdir, season, date.today() + timedelta(days=7))
+        servers = [Server(i, url, workdir) for i in range(args.servers)]
+        for s in servers:
+            s.start()
+        return _run(args, seed, url, season, servers, workdir)
+    finally:
+        for s in servers:
+            s.stop()
+        if drop is not None and not args.keep:
+            drop()
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: list[Server],
+         workdir: Path) -> int:
+    cluster = Cluster([s.port for s in servers])
+    setup_stats = Stats()
+    admin = Api(cluster, None, f"s{seed}admin", setup_stats, password=ADMIN_PASSWORD)
+    cat, levels = catalogue(admin)
+    perf_by_capacity = {int(p["capacity"]): int(p["id"]) for p in admin.call(
+        "tickets/getperformances", {"show": admin.call("tickets/getshows")["shows"][0]["id"]}
+    )["performances"]}
+    for start, count in season.heldback.items():
+        admin.call("tickets/holdbacktickets", {
+            "performance": perf_by_capacity[season.capacities[start]], "count": count}, changes=True)
+    since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+
+    terminals = list(season.terminals.items())
+    t0 = time.monotonic()
+    deadline = t0 + args.seconds
+    clients = [Client(i, cluster, *terminals[i % len(terminals)], cat, deadline, seed)
+               for i in range(args.clients)]
+    kills: list[tuple[float, float]] = []
+    kill_log: list[str] = []
+    k = threading.Thread(target=killer, args=(servers, args, t0, kills, kill_log), daemon=True)
+    for c in clients:
+        c.start()
+    k.start()
+    for c in clients:
+        c.join()
+    k.join()
+    elapsed = time.monotonic() - t0
+
+    stats = Stats()
+    for c in clients:
+        stats.merge(c.stats)
+    baskets = [b for c in clients for b in c.baskets]
+    closed = [b for b in baskets if b.closed]
+    for line in kill_log:
+        print(line)
+    by_status = ", ".join(f"{n} x {s}" for s, n in sorted(stats.by_status.items()))
+    print(f"requests: {stats.requests} in {elapsed:.1f}s ({stats.requests / elapsed:.0f}/s; "
+          f"HTTP {by_status}); retried after a connection failure: {stats.retried}, "
+          f"sent twice on purpose (answer replayed): {stats.resent}, "
+          f"cut, then replayed by opid: {stats.replayed}")
+    kinds: dict[str, int] = {}
+    for b in baskets:
+        kinds[b.kind] = kinds.get(b.kind, 0) + 1
+    print(f"sales: {sum(1 for b in closed if b.kind == 'sale')} closed, "
+          f"{sum(1 for b in closed if b.kind == 'refund')} refunds closed, "
+          f"{kinds.get('abandoned', 0)} abandoned, {kinds.get('empty', 0)} empty; "
+          f"tickets sold {sum(q for b in closed for _p, _t, q, r in b.tickets.values() if not r)}, "
+          f"refunded {sum(q for b in closed for _p, _t, q, r in b.tickets.values() if r)}; "
+          f"rejected additions: {stats.rejected or 'none'}")
+    print(f"failures: {len(stats.connection_errors)} connection failures (all during a kill?), "
+          f"{len(stats.server_errors)} HTTP 5xx, {len(stats.unexpected)} unexpected errors, "
+          f"{len(stats.failed)} requests never answered", flush=True)
+
+    engine = sa.create_engine(sa_url(url))
+    checker = Api(cluster, None, f"s{seed}check", Stats(), password=ADMIN_PASSWORD)
+    apis = {name: Api(cluster, key, f"s{seed}check{i}", Stats())
+            for i, (name, key) in enumerate(season.terminals.items())}
+    server_errors = [f"server {s.index}: {line}" for s in servers for line in s.errors()]
+    db = checks.snapshot(engine)
+    results = [
+        checks.errors(stats, server_errors),
+        checks.connection_failures(stats, kills),
+    ]
+    cap, counts = checks.capacity(checker, cat)
+    results += [
+        cap,
+        checks.tickets_sold(baskets, counts),
+        checks.closed_balance(db),
+        checks.takings(apis, baskets, db, since),
+        checks.sales_present(baskets, db),
+        checks.no_half_written(baskets, db),
+        checks.stock(checker, baskets, levels),
+    ]
+    # The operator's clean-up: expired baskets go, nothing else does.
+    before_now = datetime.now(UTC)
+    expired = _open_expiring(db, before_now)
+    cli("expire", str(PRODUCTION_INI), url=url)
+    after = checks.snapshot(engine)
+    results.append(checks.expire_removed(db, after, expired,
+                                         _open_expiring(db, datetime.now(UTC))))
+    engine.dispose()
+
+    for r in results:
+        print(f"{'PASS' if r.ok else 'FAIL'}  {r.name}: {r.detail}")
+    ok = all(r.ok for r in results)
+    print(f"soak: {'PASS' if ok else 'FAIL'} ({sum(r.ok for r in results)}/{len(results)} invariants)")
+    if not ok:
+        print(f"logs: {workdir}" + ("" if args.keep or args.workdir else " (removed; use --workdir)"))
+    return 0 if ok else 1

@@ -1,0 +1,77 @@
+"""Server processes: ``pserve production.ini http_port=N`` with ``XTS2_DATABASE_URL`` set — the
+way the operator's guide runs several of them — each logging to a file of its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from .database import BIN, PRODUCTION_INI
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """One ``pserve`` process on a fixed port (kept across a restart, as behind a proxy)."""
+
+    def __init__(self, index: int, url: str, logdir: Path) -> None:
+        self.index, self.url, self.port = index, url, free_port()
+        self.log = logdir / f"server{index}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> None:
+        env = dict(os.environ, XTS2_DATABASE_URL=self.url)
+        with open(self.log, "ab" if self.starts else "wb") as log:
+            self.proc = subprocess.Popen(
+                [str(BIN / "pserve"), str(PRODUCTION_INI), f"http_port={self.port}"],
+                stdout=log, stderr=subprocess.STDOUT, env=env)
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"soak: server {self.index} exited at start:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(self.base + "/v2", timeout=2) as r:
+                    r.read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit(f"soak: server {self.index} did not answer in {timeout}s:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, open connections cut, its transactions left to the database."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self, n: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
+
+    def errors(self) -> list[str]:
+        """Log lines at ERROR or above, or that start a traceback (there must be none)."""
+        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        bad = re.compile(r"level=(ERROR|CRITICAL)|^Traceback|^ERROR|^CRITICAL")
+        return [line for line in lines if bad.search(line)]
