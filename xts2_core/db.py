@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import zope.sqlalchemy
 from pyramid.config import Configurator
+from pyramid.settings import asbool
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -135,7 +136,7 @@ def begin_write(dbsession: Session) -> None:
 def locks_enabled(request: Any) -> bool:
     """False only under the test-only setting ``xts2.testing.skip_locks``, which negative-control
     tests use to prove that the concurrency tests can see a race. Never set it in production."""
-    return not request.registry.settings.get("xts2.testing.skip_locks")
+    return not asbool(request.registry.settings.get("xts2.testing.skip_locks"))
 
 
 def for_update(request: Any, stmt: Any) -> Any:
