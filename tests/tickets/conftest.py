@@ -123,6 +123,12 @@ def season_ids(app: Any) -> dict[str, int]:
 
 
 @pytest.fixture
+def season() -> dict[str, Any]:
+    """The season the venue loads (:data:`SEASON`)."""
+    return SEASON
+
+
+@pytest.fixture
 def make_venue(xts2_app_factory: Any, xts2_clock: Any, settle_plugin: Any) -> Any:
     """``make_venue(**settings)``: core + tickets (+ the test-only ``settle`` item) with
     :data:`SEASON` loaded, on the clock at :data:`NOW`."""
