@@ -32,6 +32,7 @@ from .baskets.service import delete_expired
 from .clock import venue_timezone
 from .db import begin_write, get_engine, get_session_factory, get_tm_session
 from .logs import install_redaction
+from .migrate import MigrationError
 from .models import Operation, Terminal
 from .plugins import PluginError, get_plugin_manager
 from .season import DEMO_TERMINAL, LoadContext, SeasonError, demo_data, load_data, load_text
@@ -77,7 +78,10 @@ def cmd_revision(env: Env, args: argparse.Namespace) -> None:
 
 
 def cmd_load(env: Env, args: argparse.Namespace) -> None:
-    text = Path(args.file).read_text(encoding="utf-8")
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"xts2: cannot read the season file {args.file}: {exc}") from None
     with env.session() as db:
         counts = load_text(env.pm, env.context(db), text)
     print("loaded " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing"))
@@ -154,6 +158,16 @@ def cmd_expire(env: Env, args: argparse.Namespace) -> None:
     print(f"deleted {n} expired baskets and {ops.rowcount or 0} old opid records")
 
 
+def _expiry(text: str) -> int:
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if not 30 <= seconds <= 604800:
+        raise argparse.ArgumentTypeError("an expiry is 30 to 604800 seconds")
+    return seconds
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xts2", description="XTS2 box-office server: operator "
                                 "commands. CONFIG is a PasteDeploy ini file (development.ini).")
@@ -176,8 +190,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["add", "list", "revoke"])
     sp.add_argument("config")
     sp.add_argument("name", nargs="?")
-    sp.add_argument("--expiry", type=int, default=None,
-                    help="default basket expiry in seconds for this terminal")
+    sp.add_argument("--expiry", type=_expiry, default=None,
+                    help="default basket expiry in seconds for this terminal (30-604800)")
     add("expire", cmd_expire, "delete expired baskets (the audit stays)").add_argument("config")
     sp = add("revision", cmd_revision, "autogenerate a migration for one plugin's tables")
     sp.add_argument("config")
@@ -193,8 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         env = Env(args.config)
         args.func(env, args)
-    except (SeasonError, PluginError) as exc:
+    except (SeasonError, PluginError, MigrationError) as exc:
         print(f"xts2: {exc}; nothing changed", file=sys.stderr)
+        return 1
+    except sa.exc.IntegrityError as exc:
+        print(f"xts2: the database refused the change: {exc.orig}; nothing changed",
+              file=sys.stderr)
         return 1
     except sa.exc.OperationalError as exc:
         print(f"xts2: cannot use the database: {exc.orig}", file=sys.stderr)

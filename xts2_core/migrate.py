@@ -5,6 +5,10 @@ location with ``register_migrations``. All of them are collected from the instal
 Alembic runs, share one ``alembic_version`` table, and ``upgrade heads`` brings every branch up.
 A plugin's base revision carries its name in ``branch_labels`` and ``depends_on`` the core revision
 it needs; its tables carry its name as prefix, which is how ``xts2 revision`` tells whose a table is.
+
+:func:`upgrade` brings up the branches of the plugins an app loads (``xts2.plugins``), and leaves
+alone those of installed plugins it does not load: their revisions in the database must still
+resolve, so their version locations are read too.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
 
 from .db import Base
-from .plugins import collect_by_plugin
+from .plugins import PluginError, collect_by_plugin, get_plugin_manager
 
 HERE = Path(__file__).parent
 CORE_VERSIONS = HERE / "migrations" / "versions"
@@ -35,12 +40,31 @@ def version_locations(pm: Any) -> dict[str, str]:
     return out
 
 
+class MigrationError(RuntimeError):
+    """The database cannot be migrated with the installed plugins; nothing was changed."""
+
+
+def installed_locations(pm: Any) -> dict[str, str]:
+    """:func:`version_locations` of ``pm``'s plugins and of every other installed plugin."""
+    out = version_locations(pm)
+    try:
+        every = get_plugin_manager({})
+    except PluginError:  # an installed plugin that cannot load has no say here
+        return out
+    for name, directory in version_locations(every).items():
+        out.setdefault(name, directory)
+    return out
+
+
 def alembic_config(pm: Any, connection: sa.Connection | None = None,
-                   only_prefix: str | None = None) -> Config:
+                   only_prefix: str | None = None,
+                   locations: dict[str, str] | None = None) -> Config:
+    """An Alembic configuration over ``pm``'s version locations (or ``locations``)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE / "migrations"))
     cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option("version_locations", os.pathsep.join(version_locations(pm).values()))
+    locations = locations if locations is not None else version_locations(pm)
+    cfg.set_main_option("version_locations", os.pathsep.join(locations.values()))
     cfg.attributes["connection"] = connection
     cfg.attributes["metadata"] = Base.metadata
     cfg.attributes["only_prefix"] = only_prefix
@@ -48,9 +72,26 @@ def alembic_config(pm: Any, connection: sa.Connection | None = None,
 
 
 def upgrade(engine: sa.Engine, pm: Any) -> None:
-    """Create or migrate the database to the newest schema of every installed plugin."""
+    """Create or migrate the database to the newest schema of every plugin ``pm`` loaded.
+
+    :raises MigrationError: the database has revisions no installed plugin provides.
+    """
+    wanted = sorted(ScriptDirectory.from_config(alembic_config(pm)).get_heads())
     with engine.begin() as conn:
-        command.upgrade(alembic_config(pm, conn), "heads")
+        cfg = alembic_config(pm, conn, locations=installed_locations(pm))
+        script = ScriptDirectory.from_config(cfg)
+        unknown = []
+        for rev in MigrationContext.configure(conn).get_current_heads():
+            try:
+                script.revision_map.get_revision(rev)
+            except ResolutionError:
+                unknown.append(rev)
+        if unknown:
+            raise MigrationError(
+                f"the database has revision {', '.join(unknown)}, which no installed plugin "
+                "provides (was a plugin uninstalled? install it again to migrate)")
+        for head in wanted:
+            command.upgrade(cfg, head)
 
 
 def current_heads(engine: sa.Engine) -> set[str]:

@@ -147,7 +147,8 @@ def validate(pm: Any, data: Any, lines: dict[tuple[Any, ...], int] | None = None
             try:
                 parsed.append(section.entry.model_validate(entry))
             except ValidationError as exc:
-                err = exc.errors()[0]
+                # A misspelt key also leaves the right one missing: name the misspelling.
+                err = min(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
                 loc = tuple(err.get("loc") or ())
                 fieldname = ".".join(str(x) for x in loc) or "entry"
                 msg = err.get("msg", "is not valid").removeprefix("Value error, ")
