@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
 from pydantic import Field
 
 from ..auth import check_password
@@ -32,6 +31,8 @@ def isadmin(request: Any, p: IsAdmin) -> E:
 
 def _schema(request: Any) -> str:
     """The database's Alembic revisions (one head per plugin branch), comma-separated."""
+    from alembic.runtime.migration import MigrationContext  # only here: not at every start-up
+
     context = MigrationContext.configure(request.dbsession.connection())
     return ",".join(sorted(context.get_current_heads())) or "none"
 
