@@ -53,8 +53,8 @@ COLUMNS: dict[str, list[str]] = {
     "tickets_show": ["id", "name", "description", "publicity"],
     "tickets_tickettype": ["id", "show_id", "name", "price"],
     "tickets_performance": ["id", "show_id", "start", "capacity", "heldback"],
-    "core_basket": ["id", "name", "state", "persistent", "created", "expires", "closed",
-                    "terminal_id"],
+    "core_basket": ["id", "name", "name_folded", "state", "persistent", "created", "expires",
+                    "closed", "terminal_id"],
     "core_basket_item": ["id", "basket_id", "type", "quantity", "unit_price", "description",
                          "detail", "added", "terminal_id"],
     "tickets_ticket": ["item_id", "performance_id", "tickettype_id", "quantity"],
@@ -343,7 +343,8 @@ def generate(engine: sa.Engine, size: int, now: datetime | None = None, seed: in
             audits.append((next_id("core_audit"), w.ts(closed), term, w.flag(False),
                            "closebasket", bid, None, "{}"))
             expires = None
-        w.add("core_basket", (bid, name, "closed" if close else "open", w.flag(persistent),
+        w.add("core_basket", (bid, name, name.casefold() if name else None,
+                              "closed" if close else "open", w.flag(persistent),
                               w.ts(created), w.ts(expires), w.ts(closed), term))
         for table, row in rows:
             w.add(table, row)

@@ -50,11 +50,17 @@ def _ms(x: float | None) -> str:
     return "–" if x is None else f"{x * 1000:.1f}"
 
 
+def _cpu(c: dict[str, Any]) -> str:
+    x = c.get("cpu_ms")
+    return "–" if x is None else f"{x:.2f}"
+
+
 def case_rows(s: dict[str, Any]) -> list[list[str]]:
     """One setup's rows: case, req/s, ×bare, ×db, p50, p99, queries/request, failures."""
     cases = s["cases"]
     bare = (cases.get("floor-static") or {}).get("rps")
     db = (cases.get("floor-db") or {}).get("rps")
+    bare_cpu = (cases.get("floor-static") or {}).get("cpu_ms")
     rows = []
     for cid, label in LABELS.items():
         c = cases.get(cid)
@@ -66,17 +72,19 @@ def case_rows(s: dict[str, Any]) -> list[list[str]]:
             qtext = (f"{sum(steps)}/sale ({'+'.join(map(str, steps))})" if steps else "–")
             rows.append([f"{label}: {c['sps']:,.0f} sales/s", _num(c["rps"]),
                          _ratio(c["rps"], bare), _ratio(c["rps"], db), _ms(c["p50"]),
-                         _ms(c["p99"]), qtext, str(c["failures"])])
+                         _ms(c["p99"]), _cpu(c), _ratio(c.get("cpu_ms"), bare_cpu), qtext,
+                         str(c["failures"])])
             rows.append(["  … a whole sale (5 requests)", "", "", "", _ms(c["sale_p50"]),
-                         _ms(c["sale_p99"]), "", ""])
+                         _ms(c["sale_p99"]), "", "", "", ""])
             continue
         rows.append([label, _num(c["rps"]), _ratio(c["rps"], bare), _ratio(c["rps"], db),
-                     _ms(c["p50"]), _ms(c["p99"]), "–" if q is None else f"{q:g}",
-                     str(c["failures"])])
+                     _ms(c["p50"]), _ms(c["p99"]), _cpu(c), _ratio(c.get("cpu_ms"), bare_cpu),
+                     "–" if q is None else f"{q:g}", str(c["failures"])])
     return rows
 
 
-CASE_HEAD = ["case", "req/s", "×bare", "×db", "p50 ms", "p99 ms", "queries/req", "failed"]
+CASE_HEAD = ["case", "req/s", "×bare", "×db", "p50 ms", "p99 ms", "CPU ms/req", "CPU ×bare",
+             "queries/req", "failed"]
 
 
 def scaling_rows(setups: list[dict[str, Any]], db: str) -> tuple[list[str], list[list[str]]]:
@@ -137,7 +145,6 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
             continue
         name = DB_NAMES[db]
         c = s["cases"]
-        bare = (c.get("floor-static") or {}).get("rps")
         dbf = (c.get("floor-db") or {}).get("rps")
         if db == "sqlite":
             for cid, expected in CALIBRATION.items():
@@ -159,7 +166,6 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
             out.append((f"{name}: full sale, none failing (figure only)",
                         f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed",
                         sale["failures"] == 0))
-        del bare
         sizes = sorted({x["size"] for x in setups if x["db"] == db and x["processes"] == 1})
         if len(sizes) > 1:
             lo, hi = find(db, sizes[0]), find(db, sizes[-1])

@@ -131,8 +131,10 @@ def case_paths(case: str, plan: datagen.Plan, rng: random.Random) -> list[str]:
     raise ValueError(case)
 
 
-def measure(case: Case, bases: list[str], plan: datagen.Plan, args: argparse.Namespace,
+def measure(case: Case, servers: list[Server], plan: datagen.Plan, args: argparse.Namespace,
             workdir: Path) -> dict[str, Any]:
+    """One case: a warm-up, then the measured run; adds the servers' CPU time per request."""
+    bases = [s.url for s in servers]
     rng = random.Random(hash(case.id) & 0xFFFF)
     if case.kind == "sale":
         spec = SaleSpec(plan.keys, plan.sale_tickets, plan.paymenttype)
@@ -146,7 +148,10 @@ def measure(case: Case, bases: list[str], plan: datagen.Plan, args: argparse.Nam
     if args.warmup > 0:
         drive({**job, "seconds": args.warmup, "seed": 99}, workdir)
     load_before = os.getloadavg()[0]
+    cpu_before = sum(s.cpu_seconds() for s in servers)
     result = drive({**job, "seconds": args.duration, "seed": 1}, workdir)
+    cpu = sum(s.cpu_seconds() for s in servers) - cpu_before
+    result["cpu_ms"] = cpu * 1000 / result["requests"] if result["requests"] else None
     result["loadavg"] = round(load_before, 2)
     return result
 
@@ -214,13 +219,13 @@ def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
                 try:
                     for s in servers:
                         s.start("/floor/static" if app == "floor" else "/v2")
-                    bases = [s.url for s in servers]
                     for case in mine:
-                        r = measure(case, bases, plan, args, workdir)
+                        r = measure(case, servers, plan, args, workdir)
                         setup["cases"][case.id] = r
                         log(f"{db} {size}× {n}p {case.id}: {r['rps']:,.0f} req/s"
                             + (f", {r['sps']:,.0f} sales/s" if case.kind == "sale" else "")
                             + f", p50 {r['p50'] * 1000:.1f} ms, p99 {r['p99'] * 1000:.1f} ms,"
+                            f" {r['cpu_ms'] or 0:.2f} CPU ms/req,"
                             f" {r['failures']} failed {r.get('errors') or ''}")
                 finally:
                     for s in servers:

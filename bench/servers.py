@@ -95,6 +95,16 @@ class Server:
         self.stop()
         raise RuntimeError(f"pserve did not answer in {timeout}s:\n{self.tail()}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far (Linux ``/proc``)."""
+        if self.proc is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def tail(self, n: int = 3000) -> str:
         try:
             return self.log.read_text(errors="replace")[-n:]
