@@ -1,0 +1,78 @@
+"""The pytest plugin for plugin authors (``xts2_core.testing``): what its docs promise."""
+
+from __future__ import annotations
+
+import pytest
+
+from xts2_core import NewItem, hookimpl
+
+
+def test_an_app_has_exactly_the_plugins_named(xts2_app_factory):
+    bare = xts2_app_factory(plugins=[])
+    assert bare.call("xts/getstats")["stats"].get("plugin", []) == []
+    with_donations = xts2_app_factory(plugins=["donations"])
+    names = [p["name"] for p in with_donations.call("xts/getstats")["stats"]["plugin"]]
+    assert names == ["donations"]
+
+
+def test_the_terminal_key_and_the_admin_password_are_ready(xts2_app_factory):
+    app = xts2_app_factory(plugins=[])
+    assert app.call("xts/isadmin", {"password": app.admin_password}, key=False)["admin"] is True
+    assert app.call("baskets/newbasket", key=app.terminal_key)["basket"]["terminal"] == 1
+    assert app.call("baskets/newbasket", key=False, status=401)["error"]["code"] == "unauthorized"
+
+
+def test_call_sends_bools_lists_and_leaves_out_none(xts2_app_factory, xts2_plugin):
+    seen = []
+
+    def validate_add_item(item_type, params):
+        seen.append({k: params.getall(k) for k in params if k.startswith("item.")})
+        return NewItem(quantity=1, unit_price=0, description="x")
+
+    probe = xts2_plugin(validate_add_item, register_item_types=lambda: ["x"])
+    app = xts2_app_factory(plugins=[], extra=[probe])
+    basket = app.call("baskets/newbasket")["basket"]["id"]
+    app.call("baskets/additem", {"basket": basket, "type": "x", "item.flag": True,
+                                 "item.off": False, "item.many": [1, 2], "item.none": None})
+    assert seen == [{"item.flag": ["true"], "item.off": ["false"], "item.many": ["1", "2"]}]
+
+
+def test_the_clock_moves_request_now(xts2_app_factory, xts2_clock):
+    app = xts2_app_factory(plugins=[])
+    assert app.clock is xts2_clock
+    basket = app.call("baskets/newbasket", {"expiry": 30})["basket"]["id"]
+    xts2_clock.advance(seconds=29)
+    app.call("baskets/getbasket", {"basket": basket})
+    xts2_clock.advance(seconds=1)
+    assert app.call("baskets/getbasket", {"basket": basket}, status=409)["error"]["code"] == \
+        "basket_expired"
+
+
+def test_a_throwaway_plugin_refuses_a_name_that_is_not_a_hook(xts2_plugin):
+    def validate_add_itme(item_type):  # misspelled
+        return None
+
+    with pytest.raises(ValueError, match="validate_add_itme"):
+        xts2_plugin(validate_add_itme)
+
+
+def test_a_throwaway_plugin_keeps_hookimpl_options_and_wrappers(xts2_app_factory, xts2_plugin):
+    order = []
+
+    @hookimpl(wrapper=True)
+    def collect_stats(request):
+        order.append("before")
+        counts = yield
+        order.append("after")
+        return counts
+
+    @hookimpl(tryfirst=True)
+    def register_item_types():
+        return ["first"]
+
+    plugin = xts2_plugin(collect_stats, register_item_types)
+    app = xts2_app_factory(plugins=[], extra=[plugin])
+    app.call("xts/getstats")
+    assert order == ["before", "after"]
+    assert [name for name, _ in plugin.calls] == ["register_item_types", "collect_stats"]
+    assert app.registry["xts2.item_types"] == {"first": "test-plugin-1"}
