@@ -62,8 +62,9 @@ def database_url(settings: dict[str, Any]) -> str:
     url = os.environ.get("XTS2_DATABASE_URL") or settings.get("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database: set sqlalchemy.url in the ini file or XTS2_DATABASE_URL")
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):  # the driver XTS2 installs: psycopg 3
+            url = "postgresql+psycopg://" + url[len(scheme):]
     return url
 
 

@@ -9,7 +9,6 @@ sent). Database conflicts are left to pyramid_retry, which replays the whole req
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
@@ -32,7 +31,7 @@ from .errors import (
 )
 from .models import Operation
 from .params import KEY_RE, parse_params
-from .render import E, elist, render_json, render_xml
+from .render import E, dump_json, elist, render_json, render_xml
 from .servlets import Command, CommandRegistry
 
 log = logging.getLogger(__name__)
@@ -245,7 +244,7 @@ def _error_response(request: Any, exc: XTSError) -> Response:
     if fmt == "json":
         obj: dict[str, Any] = {k: v for k, v in envelope.items() if v is not None}
         obj["error"] = {"code": exc.code, "message": exc.message, "param": exc.param}
-        body, ctype = json.dumps(obj, ensure_ascii=False).encode("utf-8"), JSON
+        body, ctype = dump_json(obj), JSON
     else:
         err = E("error", {"code": exc.code, "param": exc.param}, text=exc.message)
         body, ctype = render_xml(envelope, [err], request.registry["xts2.tz"]), XML

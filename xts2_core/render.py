@@ -12,6 +12,7 @@ that value; text beside attributes is under ``"text"``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
@@ -74,12 +75,18 @@ def emap(tag: str, entries: dict[str, Any], attrs: dict[str, Any] | None = None,
 
 # -- XML -------------------------------------------------------------------------------------
 
+#: Characters XML 1.0 cannot carry. Parameters refuse them, but data may come from elsewhere (a
+#: season file's escapes, a plugin's own source); an answer must render all the same.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml_text(value: Any, tz: tzinfo) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return format_datetime(value, tz)
-    return str(value)
+    text = str(value)
+    return _NOT_XML_RE.sub("\ufffd", text) if _NOT_XML_RE.search(text) else text
 
 
 def _to_xml(e: E, parent: Any, tz: tzinfo) -> None:
@@ -151,7 +158,12 @@ def _json_children(obj: dict[str, Any], children: list[E], tz: tzinfo) -> None:
 def render_json(envelope_attrs: dict[str, Any], payload: list[E], tz: tzinfo) -> bytes:
     obj = {k: _json_scalar(v, tz) for k, v in envelope_attrs.items() if v is not None}
     _json_children(obj, payload, tz)
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dump_json(obj)
+
+
+def dump_json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON (a stray surrogate becomes ``?`` rather than a failed answer)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
 
 
 def payload_json(payload: list[E], tz: tzinfo) -> dict[str, Any]:

@@ -98,12 +98,21 @@ def _cell(col: Column, value: Any, tz: Any) -> str:
     return str(value)
 
 
+def _csv_cell(col: Column, value: Any, tz: Any) -> str:
+    """A cell as text; text that a spreadsheet would run as a formula gets a leading ``'``."""
+    text = _cell(col, value, tz)
+    if col.kind == "text" and text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + text
+    return text
+
+
 def render_csv(report: Report, tz: Any) -> Response:
+    """A header row of column names, then one row per report row (no total row)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.name for c in report.columns])
     for r in report.rows:
-        writer.writerow([_cell(c, r.get(c.name), tz) for c in report.columns])
+        writer.writerow([_csv_cell(c, r.get(c.name), tz) for c in report.columns])
     resp = Response(body=out.getvalue().encode("utf-8"), content_type="text/csv",
                     charset="utf-8")
     return resp

@@ -8,6 +8,7 @@ the section, the line and the field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -120,6 +121,33 @@ def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | Non
     return lines.get(())
 
 
+#: Characters no text of a season may hold (YAML's escapes can write them): control characters
+#: other than tab and newline, and what XML cannot carry.
+_BAD_TEXT_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    """``("shows", 0, "tickettypes", 1, "name")`` → ``shows[0] field 'tickettypes.1.name'``."""
+    if len(path) < 2:
+        return f"section {path[0]!r}" if path else "the file"
+    fieldname = ".".join(str(x) for x in path[2:]) or "entry"
+    return f"{path[0]}[{path[1]}] field {fieldname!r}"
+
+
+def _check_text(data: Any, lines: dict[tuple[Any, ...], int], path: tuple[Any, ...] = ()) -> None:
+    if isinstance(data, str):
+        if _BAD_TEXT_RE.search(data):
+            raise SeasonError(f"line {_line(lines, path)}: {_where(path)}: control characters "
+                              "other than tab and newline are not allowed")
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            _check_text(k, lines, (*path, k))
+            _check_text(v, lines, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _check_text(v, lines, (*path, i))
+
+
 def sections(pm: Any) -> dict[str, SeasonSection]:
     return merge_named(pm, "register_season_sections", pm=pm)
 
@@ -130,6 +158,7 @@ def validate(pm: Any, data: Any, lines: dict[tuple[Any, ...], int] | None = None
     lines = lines or {}
     if not isinstance(data, dict):
         raise SeasonError("line 1: a season file is a mapping of sections (shows:, stock:, …)")
+    _check_text(data, lines)
     known = sections(pm)
     out = []
     for name, entries in data.items():
@@ -149,11 +178,9 @@ def validate(pm: Any, data: Any, lines: dict[tuple[Any, ...], int] | None = None
             except ValidationError as exc:
                 # A misspelt key also leaves the right one missing: name the misspelling.
                 err = min(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
-                loc = tuple(err.get("loc") or ())
-                fieldname = ".".join(str(x) for x in loc) or "entry"
+                path = (name, i, *(err.get("loc") or ()))
                 msg = err.get("msg", "is not valid").removeprefix("Value error, ")
-                raise SeasonError(f"line {_line(lines, (name, i, *loc))}: {name}[{i}] field "
-                                  f"{fieldname!r}: {msg}") from None
+                raise SeasonError(f"line {_line(lines, path)}: {_where(path)}: {msg}") from None
         out.append((section, parsed))
     out.sort(key=lambda sp: sp[0].order)
     return out
@@ -222,12 +249,37 @@ def upsert_terminal(ctx: LoadContext, name: str, key: str | None, expiry: int | 
     return terminal
 
 
+def _check_unique(ctx: LoadContext, entries: list[Any]) -> None:
+    """Each terminal once, and each key for one terminal (here or already in the database)."""
+    import sqlalchemy as sa
+
+    names: set[str] = set()
+    keys: dict[str, str] = {}
+    for i, e in enumerate(entries):
+        if e.name in names:
+            raise SeasonError(f"terminals[{i}]: terminal {e.name!r} is in the file twice")
+        names.add(e.name)
+        if e.key is None:
+            continue
+        digest = hash_key(e.key)
+        if digest in keys:
+            raise SeasonError(f"terminals[{i}]: terminal {e.name!r} has the key of terminal "
+                              f"{keys[digest]!r}; every terminal needs its own key")
+        keys[digest] = e.name
+        other = ctx.dbsession.execute(sa.select(Terminal.name).where(
+            Terminal.key_hash == digest, Terminal.name != e.name)).scalar_one_or_none()
+        if other is not None:
+            raise SeasonError(f"terminals[{i}]: terminal {e.name!r} has the key of terminal "
+                              f"{other!r}; every terminal needs its own key")
+
+
 @hookimpl
 def register_season_sections(pm: Any) -> list[SeasonSection]:
     """The core's own section, ``terminals``; plugins add keys to it with TerminalField."""
     fields = terminal_fields(pm)
 
     def load(ctx: LoadContext, entries: list[Any]) -> None:
+        _check_unique(ctx, entries)
         for e in entries:
             terminal = upsert_terminal(ctx, e.name, e.key, e.expiry)
             for name, f in fields.items():

@@ -126,13 +126,21 @@ def secret(request: Any, p: Params) -> E:
     return E("secret", {"terminal": request.terminal.name if request.terminal else None})
 
 
+def odd(request: Any, p: Params) -> E:
+    """Text no parameter may hold, as if from a season file's escapes or a plugin's source."""
+    return E("odd", {"name": "Ham\x0blet\ud800"}, [E("note", text="nul\x00 and \ufffe")])
+
+
 class ProbeReportParams(Params):
     rows: Int = Field(3, ge=0, le=10)
+    first: Text | None = None
 
 
 def build_report(request: Any, p: ProbeReportParams) -> Report:
     rows = [{"name": f"Row {i}", "count": i, "amount": 1000 * i - 500, "at": WINTER}
             for i in range(1, p.rows + 1)]
+    if p.first is not None and rows:
+        rows[0]["name"] = p.first
     total = {"name": "Total", "count": sum(r["count"] for r in rows),
              "amount": sum(r["amount"] for r in rows)}
     return Report(
@@ -154,6 +162,7 @@ class Probe:
             Command("slowbump", slowbump, "terminal", Slow, changes_state=True),
             Command("boom", boom, "terminal", NoParams, changes_state=True),
             Command("cached", tree, "public", NoParams, cache_seconds=30),
+            Command("odd", odd, "public", NoParams),
             Command("secret", secret, "admin", NoParams),
         ])]
 

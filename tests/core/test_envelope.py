@@ -139,3 +139,11 @@ def test_post_form_with_crlf_text(core_app):
     # A browser form sends a textarea's newlines as CRLF; it is text, not a control character.
     body = core_app.call("probe/echo", {"text": "line 1\r\nline 2\tend"}, method="post")
     assert body["echo"] == {"n": 5, "text": "line 1\nline 2\tend"}
+
+
+def test_text_xml_cannot_carry_still_renders(core_app):
+    root = etree.fromstring(core_app.get("/v2/probe/odd").body)
+    assert root.find("odd").get("name") == "Ham\ufffdlet\ufffd"
+    assert root.find("odd/note").text == "nul\ufffd and \ufffd"
+    body = core_app.get("/v2/probe/odd", {"format": "json"})
+    assert body.status_int == 200 and body.json["odd"]["note"] == "nul\x00 and \ufffe"

@@ -156,3 +156,16 @@ def test_report_errors(core_app, read_error):
     err = read_error(core_app.get("/v2/xts/report", {"type": "probe", "format": "csv"},
                                   status=401))
     assert err["code"] == "unauthorized"
+
+
+def test_report_csv_defuses_formulas(core_app):
+    resp = core_app.get("/v2/xts/report", {"type": "probe", "format": "csv", "rows": "2",
+                                           "first": '=HYPERLINK("http://evil.example")',
+                                           "password": core_app.admin_password})
+    rows = list(csv.reader(io.StringIO(resp.text)))
+    assert rows[1][0] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[2][0] == "Row 2"
+    # numbers are numbers, negative too; only text is defused
+    resp = core_app.get("/v2/xts/report", {"type": "probe", "format": "csv", "rows": "1",
+                                           "first": "-5", "password": core_app.admin_password})
+    assert list(csv.reader(io.StringIO(resp.text)))[1][:3] == ["'-5", "1", "5.00"]
