@@ -25,6 +25,8 @@ _INT_RE = re.compile(r"^[+-]?[0-9]{1,19}$")
 _ID_RE = re.compile(r"^[0-9]{1,19}$")
 #: Control characters (Unicode Cc) but tab and newline; a CR of a CRLF newline is dropped first.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What XML 1.0 cannot carry beyond control characters (text is rendered as XML too).
+_NOT_XML_RE = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -90,6 +92,8 @@ def _as_text(v: Any) -> Any:
         v = v.replace("\r\n", "\n")  # a browser form's newline
         if _CONTROL_RE.search(v):
             raise ValueError("must not contain control characters other than tab and newline")
+        if _NOT_XML_RE.search(v):
+            raise ValueError("must not contain U+FFFE, U+FFFF or surrogates (not valid in XML)")
     return v
 
 

@@ -563,3 +563,14 @@ def test_metadata_is_per_basket(app):
     app.call("baskets/setmetadata", {"basket": b, "key": "k", "value": "B"})
     assert app.call("baskets/getmetadata", {"basket": a})["metadata"] == {"k": "A"}
     assert app.call("baskets/getmetadata", {"basket": b})["metadata"] == {"k": "B"}
+
+
+@pytest.mark.parametrize("text", ["\ufffe", "a\uffffb"])
+def test_text_xml_cannot_carry_is_bad_param(app, text):
+    """Stored through JSON, such text would break every XML answer showing it (a 500)."""
+    b = new_basket(app)["id"]
+    body = app.call("baskets/setmetadata", {"basket": b, "key": "k", "value": text}, status=400)
+    assert error(body) == ("bad_param", "value")
+    body = app.call("baskets/savebasket", {"basket": b, "name": text}, status=400)
+    assert error(body) == ("bad_param", "name")
+    assert app.xml("baskets/getbasket", {"basket": b}).get("status") == "ok"
