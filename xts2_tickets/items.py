@@ -163,29 +163,40 @@ def describe_item(request: Any, item: BasketItem) -> E | None:
 
 
 def validate_open_basket(request: Any, basket: Basket) -> None:
-    """Refuse to reopen a basket whose tickets were refunded elsewhere since it closed.
+    """Refuse to reopen a basket when that would count seats twice.
 
-    Reopening turns the basket's tickets from sold into reserved. If refunds in other baskets
-    already returned them, ``sold`` would go below what was refunded, and removing the reopened
-    tickets would then free seats that are not there: the next sale would oversell.
+    Reopening turns the basket's tickets from sold into reserved, and its refunds from done into
+    waiting (a waiting refund frees no seat). So it is refused
+
+    - when its tickets were refunded in another basket since it closed (and other sales do not
+      cover those refunds): ``sold`` would go below what was refunded, and removing the reopened
+      tickets would then free seats that are not there;
+    - when the seats its refunds gave back have been sold again: they would be taken twice.
     """
     db = request.dbsession
     rows = db.execute(
         sa.select(Ticket.performance_id, Ticket.tickettype_id, Ticket.quantity, BasketItem.detail)
         .join(BasketItem, BasketItem.id == Ticket.item_id)
-        .where(BasketItem.basket_id == basket.id, Ticket.quantity > 0)).all()
+        .where(BasketItem.basket_id == basket.id)).all()
     if not rows:
         return
     sales: dict[tuple[int, int], int] = defaultdict(int)
-    labels: dict[tuple[int, int], str] = {}
+    refunds: dict[int, int] = defaultdict(int)
+    labels: dict[Any, str] = {}
     for perf_id, tt_id, qty, detail in rows:
-        sales[(perf_id, tt_id)] += qty
-        start = datetime.fromisoformat(detail["start"])
-        labels[(perf_id, tt_id)] = (f"{detail['tickettypename']} tickets for "
-                                    f"{performance_label(detail['showname'], start, request.tz)}")
-    perf_ids = sorted({k[0] for k in sales})
-    db.execute(for_update(request, sa.select(Performance.id)
-                          .where(Performance.id.in_(perf_ids)).order_by(Performance.id))).all()
+        label = performance_label(detail["showname"], datetime.fromisoformat(detail["start"]),
+                                  request.tz)
+        labels[perf_id] = label
+        if qty > 0:
+            sales[(perf_id, tt_id)] += qty
+            labels[(perf_id, tt_id)] = f"{detail['tickettypename']} tickets for {label}"
+        else:
+            refunds[perf_id] -= qty
+    perf_ids = sorted({r.performance_id for r in rows})
+    perfs = {p.id: p for p in db.execute(
+        for_update(request, sa.select(Performance).where(Performance.id.in_(perf_ids))
+                   .order_by(Performance.id)).execution_options(populate_existing=True)
+    ).scalars()}
     totals = {(r.performance_id, r.tickettype_id): r for r in db.execute(
         sums_query(request.now, Ticket.performance_id, Ticket.tickettype_id)
         .where(Ticket.performance_id.in_(perf_ids)))}
@@ -195,3 +206,12 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
         if left - qty < 0:
             raise ItemRejected(f"Basket {basket.id} cannot be reopened: {labels[key]} were "
                                "refunded in another basket since it closed")
+    for perf_id, returned in sorted(refunds.items()):
+        counts = counts_of(perfs[perf_id], None)
+        for (p_id, _), row in totals.items():
+            if p_id == perf_id:
+                counts.sold += int(row.sold)
+                counts.reserved += int(row.reserved)
+        if returned > counts.available:
+            raise ItemRejected(f"Basket {basket.id} cannot be reopened: the seats its refunds "
+                               f"gave back for {labels[perf_id]} have been sold again")

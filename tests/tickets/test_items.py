@@ -260,3 +260,31 @@ def test_reopen_allowed_when_other_sales_cover_the_refunds(venue, hamlet):
     venue.call("baskets/openbasket", {"basket": sale}, admin=True)
     c = venue.counts(hamlet)
     assert (c["sold"], c["reserved"]) == (0, 2)
+
+
+def test_reopen_refused_when_refunded_seats_were_sold_again(venue, hamlet):
+    adult = venue.ids["Hamlet/Adult"]
+    venue.sell(hamlet, adult, 10)
+    refund = venue.sell(hamlet, adult, 2, refund=True)
+    venue.sell(hamlet, adult, 1)
+    # one of the two seats given back is still free: reopening would take back two
+    body = venue.call("baskets/openbasket", {"basket": refund}, admin=True, status=409)
+    assert body["error"]["code"] == "item_rejected"
+    assert body["error"]["message"] == (
+        f"Basket {refund} cannot be reopened: the seats its refunds gave back for Hamlet, "
+        "Tue 1 Dec 19:30 have been sold again")
+    c = venue.counts(hamlet)
+    assert (c["sold"], c["available"]) == (9, 1)
+
+
+def test_reopening_a_refund_takes_its_seats_back(venue, hamlet):
+    adult = venue.ids["Hamlet/Adult"]
+    venue.sell(hamlet, adult, 5)
+    refund = venue.sell(hamlet, adult, 2, refund=True)
+    assert venue.counts(hamlet)["sold"] == 3
+    venue.call("baskets/openbasket", {"basket": refund}, admin=True)
+    c = venue.counts(hamlet)
+    assert (c["sold"], c["reserved"], c["available"]) == (5, 0, 5)
+    # the reopened refund still waits: a second refund of the same tickets is refused
+    body = venue.add(venue.basket(), hamlet, adult, 4, refund=True, status=409)
+    assert body["error"]["message"].startswith("Only 3 tickets of type Adult")
