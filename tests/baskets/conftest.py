@@ -1,6 +1,5 @@
-"""Fixtures for the baskets tests: an app with the test-only widget provider, helpers to make
-baskets and items through the API, direct reads of the database, and real servers running the
-same provider (two ``pserve`` processes on the test's database)."""
+"""Fixtures for the baskets tests: an app with the test-only widget provider, and real servers
+running the same provider (two ``pserve`` processes on the test's database)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from testprovider import WidgetProvider
 
 from xts2_core.testing import LiveServer, write_ini
@@ -27,56 +25,6 @@ def provider() -> WidgetProvider:
 def app(xts2_app_factory: Callable[..., Any], provider: WidgetProvider) -> Any:
     """XTS2 with no installed provider but the test-only widget provider."""
     return xts2_app_factory(plugins=[], extra=[("testprovider", provider)])
-
-
-def new_basket(app: Any, **params: Any) -> dict[str, Any]:
-    return app.call("baskets/newbasket", params)["basket"]
-
-
-def add_widget(app: Any, basket: int, price: str = "5.00", **item: Any) -> dict[str, Any]:
-    """additem type=widget; ``item`` keys become ``item.<key>``. Returns the whole answer."""
-    params = {"basket": basket, "type": "widget", "item.price": price}
-    params.update({f"item.{k}": v for k, v in item.items()})
-    return app.call("baskets/additem", params)
-
-
-def rows(app: Any, sql: str, **params: Any) -> list[Any]:
-    """Run ``sql`` on the app's database (read-only checks)."""
-    with app.registry["dbengine"].connect() as conn:
-        return conn.execute(sa.text(sql), params).all()
-
-
-def audit_rows(app: Any, basket: int | None = None) -> list[Any]:
-    where = "" if basket is None else "WHERE basket_id = :b"
-    return rows(app, "SELECT id, at, terminal_id, admin, command, basket_id, item_id, detail "
-                f"FROM core_audit {where} ORDER BY id", b=basket)
-
-
-def error(body: dict[str, Any]) -> tuple[str, str | None]:
-    assert body["status"] == "error", body
-    return body["error"]["code"], body["error"]["param"]
-
-
-class CountQueries:
-    """Counts the SQL statements an engine runs (``with CountQueries(engine) as q: …; q.n``)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.statements: list[str] = []
-
-    def _listen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> CountQueries:
-        sa.event.listen(self.engine, "before_cursor_execute", self._listen)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._listen)
-
-    @property
-    def n(self) -> int:
-        return len(self.statements)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from conftest import add_widget, audit_rows, new_basket, rows
+from basket_calls import add_widget, audit_rows, new_basket, rows
 
 from xts2_core.models import Basket
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import add_widget, error, new_basket
+from basket_calls import add_widget, error, new_basket
 
 from xts2_core.values import parse_datetime
 
@@ -452,7 +452,7 @@ def test_openbasket(app, provider, xts2_clock):
 
 
 def test_openbasket_admin_only_records_admin(app):
-    from conftest import audit_rows
+    from basket_calls import audit_rows
 
     b = _closed(app)
     app.call("baskets/openbasket", {"basket": b}, admin=True, key=False)

@@ -4,7 +4,7 @@ envelope naming servlet and command."""
 from __future__ import annotations
 
 import pytest
-from conftest import add_widget, new_basket
+from basket_calls import add_widget, new_basket
 from lxml import etree
 
 

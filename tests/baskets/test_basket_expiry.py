@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import add_widget, error, new_basket
+from basket_calls import add_widget, error, new_basket
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -93,7 +93,7 @@ def test_counts_before_expiry(app, xts2_clock):
 
 def test_no_background_job_needed(app, expired, xts2_clock):
     """The rows are still there (``xts2 expire`` tidies); the API alone hides them."""
-    from conftest import rows
+    from basket_calls import rows
 
     gone = expired[0]
     assert rows(app, "SELECT id FROM core_basket WHERE id = :b", b=gone) == [(gone,)]

@@ -4,7 +4,7 @@ what the core does with a provider's answers (refusals, bad items, start-up clas
 from __future__ import annotations
 
 import pytest
-from conftest import add_widget, error, new_basket, rows
+from basket_calls import add_widget, error, new_basket, rows
 
 from xts2_core import NewItem
 from xts2_core.plugins import PluginError

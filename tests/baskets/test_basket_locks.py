@@ -5,7 +5,7 @@ setting ``xts2.testing.skip_locks`` is true (``false`` in an ini file must keep 
 from __future__ import annotations
 
 import pytest
-from conftest import CountQueries, add_widget, new_basket
+from basket_calls import CountQueries, add_widget, new_basket
 
 
 def lock_statements(app, db_kind, path, params):

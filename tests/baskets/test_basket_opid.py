@@ -3,7 +3,7 @@ answers the first answer again (``X-XTS2-Replayed: true``); another terminal may
 
 from __future__ import annotations
 
-from conftest import add_widget, audit_rows, error, new_basket, rows
+from basket_calls import add_widget, audit_rows, error, new_basket, rows
 
 OTHER_KEY = "second-terminal-key-0001"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import CountQueries, add_widget, new_basket
+from basket_calls import CountQueries, add_widget, new_basket
 
 from xts2_core.models import Basket, BasketItem
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import rows
+from basket_calls import rows
 
 pytestmark = pytest.mark.live
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import add_widget, new_basket, rows
+from basket_calls import add_widget, new_basket, rows
 
 MONEY = re.compile(r"^-?\d+\.\d\d$")
 ROOT = Path(__file__).resolve().parents[2]

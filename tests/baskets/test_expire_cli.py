@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import add_widget, new_basket, rows
+from basket_calls import add_widget, new_basket, rows
 
 from xts2_core.testing import write_ini
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import add_widget, error, new_basket
+from basket_calls import add_widget, error, new_basket
 
 
 @pytest.fixture
