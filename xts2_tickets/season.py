@@ -8,6 +8,7 @@ missing from the file are kept (tickets may have been sold for them).
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,13 @@ class TicketTypeEntry(Entry):
 
     name: str = Field(min_length=1, max_length=100)
     price: int = Field(ge=0)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v.strip()
 
     @field_validator("price", mode="before")
     @classmethod
@@ -48,14 +56,14 @@ class PerformanceEntry(Entry):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> Any:
-        if isinstance(v, datetime):
-            return v
         if isinstance(v, str):
-            try:
-                return datetime.fromisoformat(v.strip())
-            except ValueError:
-                pass
-        raise ValueError("must be a date and time such as 2026-12-01T19:30")
+            with contextlib.suppress(ValueError):
+                v = datetime.fromisoformat(v.strip())
+        if not isinstance(v, datetime):
+            raise ValueError("must be a date and time such as 2026-12-01T19:30")
+        if not 1000 <= v.year <= 8999:
+            raise ValueError("must be a date and time between the years 1000 and 8999")
+        return v
 
     @model_validator(mode="after")
     def _heldback(self) -> PerformanceEntry:
