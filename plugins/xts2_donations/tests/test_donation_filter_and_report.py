@@ -7,6 +7,12 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from donations_till import make_till
+
+
+@pytest.fixture
+def till(xts2_app_factory, xts2_plugin):
+    return make_till(xts2_app_factory, xts2_plugin)
 
 
 def ids(answer):

@@ -5,8 +5,14 @@ from __future__ import annotations
 import importlib.metadata
 
 import pytest
+from donations_till import make_till
 
 from xts2_core import SeasonError
+
+
+@pytest.fixture
+def till(xts2_app_factory, xts2_plugin):
+    return make_till(xts2_app_factory, xts2_plugin)
 
 
 def test_a_gift_aid_donation_is_added_and_described(till):

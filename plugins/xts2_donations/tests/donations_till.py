@@ -1,4 +1,7 @@
-"""Fixtures of the donations plugin's tests; the app fixtures come from XTS2's pytest plugin.
+"""What the donations plugin's tests share: a till (the app with the plugin, and the steps of a
+sale). The app fixtures come from XTS2's pytest plugin; each test module makes the ``till``
+fixture with :func:`make_till` (a helper module rather than a conftest.py, whose module name
+``conftest`` would be shared with every other conftest of a test run).
 
 A donation is money a customer owes, so a basket holding one closes only when something balances
 it. These tests do not depend on the ``money`` provider: a throwaway ``tender`` item type (made
@@ -8,8 +11,6 @@ with the ``xts2_plugin`` fixture) takes the amount off again.
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 from xts2_core import MoneyParam, NewItem, Params, parse_params
 
@@ -51,7 +52,7 @@ class Till:
         return self.app.call("baskets/closebasket", {"basket": basket})["basket"]
 
 
-@pytest.fixture
-def till(xts2_app_factory: Any, xts2_plugin: Any) -> Till:
+def make_till(xts2_app_factory: Any, xts2_plugin: Any) -> Till:
+    """An app with the donations plugin and the throwaway ``tender`` item type."""
     tender = xts2_plugin(register_item_types, validate_add_item)
     return Till(xts2_app_factory(plugins=["donations"], extra=[("tender", tender)]))
