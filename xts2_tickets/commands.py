@@ -96,19 +96,10 @@ def getshows(request: Any, p: GetShows) -> E:
     q = q.order_by(stats.c.first.asc().nulls_last(), Show.name, Show.id)
     rows = request.dbsession.execute(q).all()
     return elist("shows", [
-        E("show", {"id": r.id, "name": r.name, "performances": r.n or 0, "first": _utc(r.first),
-                   "last": _utc(r.last), "next": _utc(r.next)})
+        E("show", {"id": r.id, "name": r.name, "performances": r.n or 0, "first": r.first,
+                   "last": r.last, "next": r.next})
         for r in rows
     ])
-
-
-def _utc(value: Any) -> datetime | None:
-    """An aggregate's datetime (``min``/``max`` over UTC columns) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite without column type information
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ShowParam(Params):
