@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import checks
-from .client import Api, Catalogue, Client, Cluster, Stats
+from .client import Api, Catalogue, Client, Cluster, Stats, cents
 from .database import (
     ADMIN_PASSWORD,
     PRODUCTION_INI,
@@ -70,7 +70,7 @@ def catalogue(api: Api) -> tuple[Catalogue, dict[int, int]]:
     stock = api.call("cafe/getstock")["stock"]
     small = min(perfs, key=lambda p: int(p["capacity"]))
     cat = Catalogue(performances=[int(p["id"]) for p in perfs],
-                    tickettypes=[(int(t["id"]), 0) for t in types],
+                    tickettypes=[(int(t["id"]), cents(t["price"])) for t in types],
                     stock=[int(s["id"]) for s in stock], small=int(small["id"]))
     levels = {int(s["id"]): int(s["available"]) for s in stock if s.get("available") is not None}
     return cat, levels
