@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .db import Base, UTCDateTime
 
@@ -65,9 +65,10 @@ class Basket(Base):
     def is_open(self) -> bool:
         return self.state == "open"
 
-    def rename(self, name: str) -> None:
-        self.name = name
-        self.name_folded = name.casefold()
+    @validates("name")
+    def _fold_name(self, key: str, name: str | None) -> str | None:
+        self.name_folded = name.casefold() if name is not None else None
+        return name
 
     def is_expired(self, now: datetime) -> bool:
         return self.state == "open" and self.expires is not None and self.expires <= now

@@ -151,7 +151,7 @@ def savebasket(request: Any, p: SaveBasket) -> E:
     require_open(basket)
     before = {"name": basket.name, "persistent": basket.persistent,
               "expires": basket.expires.isoformat() if basket.expires else None}
-    basket.rename(p.name)
+    basket.name = p.name
     basket.persistent = True
     basket.expires = None
     audit(request, "savebasket", basket.id, name=p.name, before=before)
