@@ -25,7 +25,18 @@ from .plugins import merge_named
 
 
 class SeasonError(ValueError):
-    """A season file that cannot be loaded; nothing was changed."""
+    """A season file that cannot be loaded; nothing was changed.
+
+    A section's ``load`` raises it with a message for the operator; ``entry`` (the index of the
+    entry at fault in its section) and ``field`` (dotted for nested ones: ``performances.0.start``)
+    let the core name the line of the file as well::
+
+        raise SeasonError(f"show {e.name!r} is listed twice", entry=i, field="name")
+    """
+
+    def __init__(self, message: str, *, entry: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message, self.entry, self.field = message, entry, field
 
 
 class Entry(BaseModel):
@@ -113,6 +124,12 @@ def _compose(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     return data, lines
 
 
+def _at(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> str:
+    """``"line 12: "`` for a path into the file, or ``""`` when there is no file (plain data)."""
+    line = _line(lines, path)
+    return f"line {line}: " if line is not None else ""
+
+
 def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
     while path:
         if path in lines:
@@ -137,7 +154,7 @@ def _where(path: tuple[Any, ...]) -> str:
 def _check_text(data: Any, lines: dict[tuple[Any, ...], int], path: tuple[Any, ...] = ()) -> None:
     if isinstance(data, str):
         if _BAD_TEXT_RE.search(data):
-            raise SeasonError(f"line {_line(lines, path)}: {_where(path)}: control characters "
+            raise SeasonError(f"{_at(lines, path)}{_where(path)}: control characters "
                               "other than tab and newline are not allowed")
     elif isinstance(data, dict):
         for k, v in data.items():
@@ -165,12 +182,12 @@ def validate(pm: Any, data: Any, lines: dict[tuple[Any, ...], int] | None = None
         section = known.get(name)
         if section is None:
             raise SeasonError(
-                f"line {_line(lines, (name,))}: section {name!r} belongs to no installed plugin "
+                f"{_at(lines, (name,))}section {name!r} belongs to no installed plugin "
                 f"(installed sections: {', '.join(sorted(known)) or 'none'})")
         if entries is None:
             entries = []
         if not isinstance(entries, list):
-            raise SeasonError(f"line {_line(lines, (name,))}: section {name!r} must be a list")
+            raise SeasonError(f"{_at(lines, (name,))}section {name!r} must be a list")
         parsed = []
         for i, entry in enumerate(entries):
             try:
@@ -180,7 +197,7 @@ def validate(pm: Any, data: Any, lines: dict[tuple[Any, ...], int] | None = None
                 err = min(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
                 path = (name, i, *(err.get("loc") or ()))
                 msg = err.get("msg", "is not valid").removeprefix("Value error, ")
-                raise SeasonError(f"line {_line(lines, path)}: {_where(path)}: {msg}") from None
+                raise SeasonError(f"{_at(lines, path)}{_where(path)}: {msg}") from None
         out.append((section, parsed))
     out.sort(key=lambda sp: sp[0].order)
     return out
@@ -194,12 +211,18 @@ def load_text(pm: Any, ctx: LoadContext, text: str) -> dict[str, int]:
 
 def load_data(pm: Any, ctx: LoadContext, data: Any,
               lines: dict[tuple[Any, ...], int] | None = None) -> dict[str, int]:
+    """Validate and load season data (a file's, or a dict) in the caller's transaction."""
+    lines = lines or {}
     counts = {}
     for section, entries in validate(pm, data, lines):
         try:
             section.load(ctx, entries)
         except SeasonError as exc:
-            raise SeasonError(f"section {section.name!r}: {exc}") from None
+            if exc.entry is None:
+                raise SeasonError(f"section {section.name!r}: {exc.message}") from None
+            fields = exc.field.split(".") if exc.field else []
+            path = (section.name, exc.entry, *(int(f) if f.isdigit() else f for f in fields))
+            raise SeasonError(f"{_at(lines, path)}{_where(path)}: {exc.message}") from None
         counts[section.name] = len(entries)
     return counts
 
@@ -230,6 +253,7 @@ def terminal_entry_model(pm: Any) -> type[BaseModel]:
 
 def upsert_terminal(ctx: LoadContext, name: str, key: str | None, expiry: int | None
                     ) -> Terminal:
+    """The terminal called ``name``, made or updated (a new one needs a key)."""
     import sqlalchemy as sa
 
     terminal = ctx.dbsession.execute(
@@ -257,20 +281,20 @@ def _check_unique(ctx: LoadContext, entries: list[Any]) -> None:
     keys: dict[str, str] = {}
     for i, e in enumerate(entries):
         if e.name in names:
-            raise SeasonError(f"terminals[{i}]: terminal {e.name!r} is in the file twice")
+            raise SeasonError(f"terminal {e.name!r} is in the file twice", entry=i, field="name")
         names.add(e.name)
         if e.key is None:
             continue
         digest = hash_key(e.key)
         if digest in keys:
-            raise SeasonError(f"terminals[{i}]: terminal {e.name!r} has the key of terminal "
-                              f"{keys[digest]!r}; every terminal needs its own key")
+            raise SeasonError(f"terminal {e.name!r} has the key of terminal {keys[digest]!r}; "
+                              "every terminal needs its own key", entry=i, field="key")
         keys[digest] = e.name
         other = ctx.dbsession.execute(sa.select(Terminal.name).where(
             Terminal.key_hash == digest, Terminal.name != e.name)).scalar_one_or_none()
         if other is not None:
-            raise SeasonError(f"terminals[{i}]: terminal {e.name!r} has the key of terminal "
-                              f"{other!r}; every terminal needs its own key")
+            raise SeasonError(f"terminal {e.name!r} has the key of terminal {other!r}; "
+                              "every terminal needs its own key", entry=i, field="key")
 
 
 @hookimpl
@@ -280,11 +304,18 @@ def register_season_sections(pm: Any) -> list[SeasonSection]:
 
     def load(ctx: LoadContext, entries: list[Any]) -> None:
         _check_unique(ctx, entries)
-        for e in entries:
-            terminal = upsert_terminal(ctx, e.name, e.key, e.expiry)
+        for i, e in enumerate(entries):
+            try:
+                terminal = upsert_terminal(ctx, e.name, e.key, e.expiry)
+            except SeasonError as exc:
+                raise SeasonError(exc.message, entry=i, field="key") from None
             for name, f in fields.items():
                 value = getattr(e, name)
-                if value is not None:
+                if value is None:
+                    continue
+                try:
                     f.load(ctx, terminal, value)
+                except SeasonError as exc:  # a plugin's key: name its line
+                    raise SeasonError(exc.message, entry=i, field=exc.field or name) from None
 
     return [SeasonSection("terminals", terminal_entry_model(pm), load, order=900)]

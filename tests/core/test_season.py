@@ -22,11 +22,15 @@ def load(app, text: str) -> dict:
     ('terminals:\n  - name: Box office\n    key: "box-office-key-00000\\x1b"\n',
      r"line 3: terminals\[0\] field 'key': control characters"),
     ('terminals:\n  - name: A\n    key: same-key-0123456789\n  - name: B\n'
-     '    key: same-key-0123456789\n', r"terminal 'B' has the key of terminal 'A'"),
+     '    key: same-key-0123456789\n',
+     r"line 5: terminals\[1\] field 'key': terminal 'B' has the key of terminal 'A'"),
     ('terminals:\n  - name: A\n    key: a-key-0123456789000\n  - name: A\n',
-     r"terminal 'A' is in the file twice"),
+     r"line 4: terminals\[1\] field 'name': terminal 'A' is in the file twice"),
     ('terminals:\n  - name: Other\n    key: test-terminal-key-0001\n',
-     r"terminal 'Other' has the key of terminal 'Test terminal'"),
+     r"line 3: terminals\[0\] field 'key': terminal 'Other' has the key of terminal "
+     r"'Test terminal'"),
+    ('terminals:\n  - name: Nokey\n',
+     r"line 2: terminals\[0\] field 'key': terminal 'Nokey' is new and needs a key"),
 ])
 def test_bad_terminals_change_nothing(core_app, text, expected):
     with pytest.raises(SeasonError, match=expected):
@@ -49,6 +53,30 @@ def test_terminals_load_and_update(core_app):
     assert load(core_app, "") == {}
 
 
-def test_a_new_terminal_needs_a_key(core_app):
-    with pytest.raises(SeasonError, match="terminal 'Nokey' is new and needs a key"):
-        load(core_app, "terminals:\n  - name: Nokey\n")
+def test_a_section_names_the_line_of_its_entry(xts2_app_factory, xts2_plugin):
+    """A section's own check (after validation) raises SeasonError(entry=, field=): the core
+    turns that into the line of the file."""
+    from xts2_core import Entry, SeasonSection
+
+    class Room(Entry):
+        name: str
+        seats: list[int] = []
+
+    def load_rooms(ctx, entries):
+        for i, e in enumerate(entries):
+            if sum(e.seats) > 10:
+                raise SeasonError("too many seats", entry=i, field=f"seats.{len(e.seats) - 1}")
+            if e.name == "Attic":
+                raise SeasonError("no attic here")
+
+    plugin = xts2_plugin(register_season_sections=lambda: [SeasonSection("rooms", Room,
+                                                                         load_rooms)])
+    app = xts2_app_factory(plugins=[], extra=[("rooms", plugin)])
+    text = "rooms:\n  - name: Hall\n  - name: Studio\n    seats:\n      - 4\n      - 9\n"
+    with pytest.raises(SeasonError, match=r"^line 6: rooms\[1\] field 'seats.1': too many"):
+        load(app, text)
+    with pytest.raises(SeasonError, match=r"^section 'rooms': no attic here$"):
+        load(app, "rooms:\n  - name: Attic\n")
+    # plain data (no file) has no lines to name
+    with pytest.raises(SeasonError, match=r"^rooms\[0\] field 'seats.0': too many"):
+        app.load({"rooms": [{"name": "Big", "seats": [11]}]})
