@@ -12,6 +12,7 @@ database; writers there take row locks (``SELECT … FOR UPDATE``) in a fixed or
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,8 @@ from pyramid.config import Configurator
 from pyramid.settings import asbool
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -162,6 +165,26 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(exc)
 
 
+class NoSchema(RuntimeError):
+    """The database has no XTS2 schema; the app does not start."""
+
+
+def check_schema(engine: sa.Engine) -> None:
+    """Refuse to serve a database that ``xts2 initdb`` has not made (every answer would be a 500).
+
+    A database that cannot be reached is left for the requests to report: it may come up later.
+    """
+    try:
+        with engine.connect() as conn:
+            made = sa.inspect(conn).has_table("alembic_version")
+    except sa.exc.OperationalError as exc:
+        log.warning("cannot reach the database at start-up: %s", exc.orig)
+        return
+    if not made:
+        raise NoSchema(f"the database {engine.url.render_as_string(hide_password=True)} has no "
+                       "XTS2 tables yet: run  xts2 initdb CONFIG  first")
+
+
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
@@ -174,6 +197,7 @@ def includeme(config: Configurator) -> None:
     session_factory = get_session_factory(engine)
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = session_factory
+    check_schema(engine)
 
     def dbsession(request: Any) -> Session:
         return get_tm_session(session_factory, request.tm, request)

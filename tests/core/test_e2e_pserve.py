@@ -98,3 +98,14 @@ def test_development_ini_with_the_database_from_the_environment(tmp_path, xts2_d
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+def test_pserve_refuses_a_database_without_tables(tmp_path):
+    from xts2_core.testing import write_ini
+
+    ini = write_ini(tmp_path / "empty.ini", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    proc = subprocess.run([str(Path(sys.executable).with_name("pserve")), str(ini),
+                           f"http_port={free_port()}"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode != 0
+    assert "has no XTS2 tables yet: run  xts2 initdb CONFIG  first" in proc.stderr

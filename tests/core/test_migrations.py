@@ -87,3 +87,21 @@ def test_postgresql_fresh_database_matches_the_models(fresh_pg):
 
 def test_postgresql_core_alone(fresh_pg):
     _check_core_only(fresh_pg)
+
+
+def test_an_app_on_a_database_without_tables_does_not_start(tmp_path: Path, xts2_settings):
+    from xts2_core.app import make_app
+    from xts2_core.db import NoSchema
+
+    settings = {**xts2_settings, "sqlalchemy.url": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
+    with pytest.raises(NoSchema, match=r"empty\.sqlite has no XTS2 tables yet: run  xts2 initdb"):
+        make_app(settings)
+
+
+def test_an_app_starts_when_the_database_is_down(xts2_settings):
+    from xts2_core.app import make_app
+
+    settings = {**xts2_settings,
+                "sqlalchemy.url": "postgresql://nobody@127.0.0.1:1/nothing"}
+    app = make_app(settings)  # it answers (with errors) until the database is back
+    assert app.registry["dbengine"].url.port == 1
