@@ -184,6 +184,7 @@ def dispatch_view(request: Any) -> Response:
                 else render(request, _payload(result), fmt=fmt))
     if command.cache_seconds and command.access == "public" and not command.changes_state:
         response.headers["Cache-Control"] = f"public, max-age={command.cache_seconds}"
+        response.vary = ("Accept",)  # the format may come from the Accept header
     if op is not None:
         op.status, op.content_type, op.body = (response.status_code, response.content_type,
                                                response.body)
@@ -279,9 +280,17 @@ def not_found_view(request: Any) -> Response:
 
 
 def _headers_tween_factory(handler: Any, registry: Any) -> Any:
+    """Headers of every answer: ``no-store`` unless a command allowed caching, and CORS for the
+    origins in ``xts2.allowed_origins`` (their pages may read the answers)."""
+    allowed = registry["xts2.allowed_origins"]
+
     def tween(request: Any) -> Response:
         response = handler(request)
         response.headers.setdefault("Cache-Control", "no-store")
+        origin = (request.headers.get("Origin") or "").strip().rstrip("/").lower()
+        if origin and origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.vary = tuple(dict.fromkeys([*(response.vary or ()), "Origin"]))
         return response
 
     return tween

@@ -53,6 +53,8 @@ class NotFound(XTSError):
 
 
 class MethodNotAllowed(XTSError):
+    """Not GET, HEAD or POST (the answer carries ``Allow``)."""
+
     code = "method_not_allowed"
     status = 405
 
@@ -80,10 +82,14 @@ class ItemRejected(Conflict):
 
 
 class RateLimited(XTSError):
+    """Too many failed password checks from this client address."""
+
     code = "rate_limited"
     status = 429
 
 
 class Internal(XTSError):
+    """A bug; the details are in the server log, never in the answer."""
+
     code = "internal"
     status = 500

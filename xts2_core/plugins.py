@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import difflib
 import importlib.metadata
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import pluggy
 
 from . import hookspecs
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "xts2"
 CORE_PLUGINS = ("xts2_core.baskets.plugin", "xts2_core.xts.plugin", "xts2_core.season")
@@ -66,6 +69,9 @@ def get_plugin_manager(settings: dict[str, Any] | None = None,
             raise PluginError(
                 f"xts2.plugins names {', '.join(missing)}, which is not installed "
                 f"(installed: {', '.join(sorted(installed)) or 'none'})")
+    for name in sorted(disabled - set(installed)):
+        log.warning("xts2.plugins.disable names %s, which is not installed (installed: %s)",
+                    name, ", ".join(sorted(installed)) or "none")
     for name, ep in sorted(installed.items()):
         if (wanted is not None and name not in wanted) or name in disabled:
             continue

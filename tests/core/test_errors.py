@@ -171,6 +171,15 @@ def test_allowed_origins_and_same_origin_pass(make_core_app, probe_counter):
                     {"Sec-Fetch-Site": "none"}):
         app.call("probe/bump", headers=headers)
     assert probe_counter(app) == 6
+    # the listed origin's pages may read the answers (CORS), errors too
+    resp = app.get("/v2/probe/echo", headers={"Origin": "https://shop.example"})
+    assert resp.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "Origin" in resp.headers["Vary"]
+    resp = app.get("/v2/probe/echo", {"n": "0"}, headers={"Origin": "http://kiosk:8080"},
+                   status=400)
+    assert resp.headers["Access-Control-Allow-Origin"] == "http://kiosk:8080"
+    resp = app.get("/v2/probe/echo", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in resp.headers
     app.call("probe/bump", headers={"Origin": "https://shop.example.evil"}, status=403)
     app.call("probe/bump", headers={"Origin": "http://kiosk:8081"}, status=403)
     # Reads are not refused: a venue's web page may show the programme from anywhere.

@@ -39,6 +39,7 @@ def test_no_store_on_every_answer(core_app):
     # a public read may allow a short max-age instead
     resp = core_app.get("/v2/probe/cached")
     assert resp.headers["Cache-Control"] == "public, max-age=30"
+    assert resp.headers["Vary"] == "Accept"  # a shared cache keeps XML and JSON apart
 
 
 def test_credentials_never_in_logs(core_app, caplog):

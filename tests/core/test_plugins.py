@@ -160,3 +160,9 @@ def test_command_names_are_lower_case(name):
         Command(name, lambda r, p: None)
     with pytest.raises(ValueError, match="lower case"):
         Servlet(name)
+
+
+def test_disabling_a_plugin_that_is_not_installed_is_logged(xts2_app_factory, caplog):
+    app = xts2_app_factory(plugins=[], **{"xts2.plugins.disable": "caffe"})
+    assert servlets(app) == ["baskets", "xts"]
+    assert "xts2.plugins.disable names caffe, which is not installed" in caplog.text
