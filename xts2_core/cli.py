@@ -30,7 +30,14 @@ from . import migrate
 from .auth import hash_key, new_key, password_hasher, set_password
 from .baskets.service import delete_expired
 from .clock import venue_timezone
-from .db import begin_write, get_engine, get_session_factory, get_tm_session
+from .db import (
+    NoSchema,
+    begin_write,
+    check_schema,
+    get_engine,
+    get_session_factory,
+    get_tm_session,
+)
 from .logs import install_redaction
 from .migrate import MigrationError
 from .models import Operation, Terminal
@@ -206,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         parser().error(f"terminal {args.action} needs a NAME")
     try:
         env = Env(args.config)
+        if args.func not in (cmd_initdb, cmd_demo):  # those make the tables themselves
+            check_schema(env.engine)
         args.func(env, args)
-    except (SeasonError, PluginError, MigrationError) as exc:
+    except (SeasonError, PluginError, MigrationError, NoSchema) as exc:
         print(f"xts2: {exc}; nothing changed", file=sys.stderr)
         return 1
     except sa.exc.IntegrityError as exc:

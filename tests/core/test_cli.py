@@ -140,6 +140,14 @@ def test_a_missing_season_file(tmp_path, xts2_cli, cli_ini):
     assert "Traceback" not in out.stderr
 
 
+def test_a_database_without_tables(tmp_path, xts2_cli):
+    ini = write_ini(tmp_path / "empty.ini", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    out = xts2_cli("terminal", "add", ini, "Kiosk", check=False)
+    assert out.returncode == 1
+    assert "has no XTS2 tables yet: run  xts2 initdb CONFIG  first" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_a_missing_config_file(tmp_path, xts2_cli):
     out = xts2_cli("initdb", tmp_path / "nosuch.ini", check=False)
     assert out.returncode != 0 and "no such config file" in out.stderr
