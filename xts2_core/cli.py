@@ -209,8 +209,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "terminal" and args.action != "list" and not args.name:
-        parser().error(f"terminal {args.action} needs a NAME")
+    if args.command == "terminal" and args.action != "list":
+        if not args.name or not args.name.strip():
+            parser().error(f"terminal {args.action} needs a NAME")
+        args.name = args.name.strip()
+        if len(args.name) > 100 or not args.name.isprintable():
+            parser().error("a terminal's NAME is 1 to 100 printable characters")
     try:
         env = Env(args.config)
         if args.func not in (cmd_initdb, cmd_demo):  # those make the tables themselves

@@ -203,8 +203,9 @@ def test_terminal_add_list_revoke(xts2_cli, cli_ini, core_app):
 
 
 def test_terminal_errors(xts2_cli, cli_ini):
-    for args in (("revoke", cli_ini, "Nobody"), ("add", cli_ini), ("add", cli_ini, "X",
-                                                                   "--expiry", "5")):
+    for args in (("revoke", cli_ini, "Nobody"), ("add", cli_ini),
+                 ("add", cli_ini, "X", "--expiry", "5"), ("add", cli_ini, "x" * 101),
+                 ("add", cli_ini, "tab\tname"), ("add", cli_ini, "  ")):
         out = xts2_cli("terminal", *args, check=False)
         assert out.returncode != 0, args
         assert "Traceback" not in out.stderr
