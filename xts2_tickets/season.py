@@ -94,13 +94,14 @@ class ShowEntry(Entry):
             raise ValueError("must not be blank")
         return v.strip()
 
-    @model_validator(mode="after")
-    def _unique_tickettypes(self) -> ShowEntry:
-        names = [t.name for t in self.tickettypes]
+    @field_validator("tickettypes")
+    @classmethod
+    def _unique_tickettypes(cls, v: list[TicketTypeEntry]) -> list[TicketTypeEntry]:
+        names = [t.name for t in v]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"ticket type {twice[0]!r} is listed twice")
-        return self
+        return v
 
 
 def _utc(start: datetime, tz: Any) -> datetime:
@@ -113,9 +114,9 @@ def load_shows(ctx: LoadContext, entries: list[ShowEntry]) -> None:
     """Upsert shows, their ticket types and performances."""
     db = ctx.dbsession
     seen: set[str] = set()
-    for e in entries:
+    for i, e in enumerate(entries):
         if e.name in seen:
-            raise SeasonError(f"show {e.name!r} is listed twice")
+            raise SeasonError(f"show {e.name!r} is listed twice", entry=i, field="name")
         seen.add(e.name)
         show = db.execute(sa.select(Show).where(Show.name == e.name)).scalar_one_or_none()
         if show is None:
@@ -137,11 +138,12 @@ def load_shows(ctx: LoadContext, entries: list[ShowEntry]) -> None:
         perfs = {p.start: p for p in db.execute(
             sa.select(Performance).where(Performance.show_id == show.id)).scalars()}
         starts: set[datetime] = set()
-        for pe in e.performances:
+        for j, pe in enumerate(e.performances):
             start = _utc(pe.start, ctx.tz)
             if start in starts:
                 raise SeasonError(f"show {e.name!r}: two performances start at "
-                                  f"{start.astimezone(ctx.tz).isoformat(timespec='minutes')}")
+                                  f"{start.astimezone(ctx.tz).isoformat(timespec='minutes')}",
+                                  entry=i, field=f"performances.{j}.start")
             starts.add(start)
             perf = perfs.get(start)
             if perf is None:

@@ -125,6 +125,14 @@ def test_a_show_listed_twice(venue):
     ("shows:\n  - name: X\n    performances:\n      - start: tomorrow\n        capacity: 5\n",
      "line 4: shows[0] field 'performances.0.start': must be a date and time such as "
      "2026-12-01T19:30"),
+    ("shows:\n  - name: X\n    performances:\n      - {start: '2026-12-01T19:30', capacity: 5}\n"
+     "      - {start: '2026-12-01T19:30:00+00:00', capacity: 6}\n",
+     "line 5: shows[0] field 'performances.1.start': show 'X': two performances start at "
+     "2026-12-01T19:30"),
+    ("shows:\n  - name: X\n  - name: Y\n  - name: X\n",
+     "line 4: shows[2] field 'name': show 'X' is listed twice"),
+    ("shows:\n  - name: X\n    tickettypes:\n      - {name: A, price: 1}\n      - {name: A, price: 2}\n",
+     "line 3: shows[0] field 'tickettypes': ticket type 'A' is listed twice"),
 ])
 def test_xts2_load_names_line_and_field(venue, xts2_database_url, tmp_path, yaml, expected):
     before = venue.call("tickets/getshows")
