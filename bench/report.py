@@ -33,7 +33,9 @@ def setup_title(s: dict[str, Any]) -> str:
     what = (f"{plan.get('performances', 0):,} performances, {plan.get('sold_tickets', 0):,} sold "
             f"tickets") if plan else ""
     server = f"{procs} waitress process{'es' if procs > 1 else ''} × {s.get('threads', '?')} threads"
-    return f"{DB_NAMES.get(s['db'], s['db'])}, {s['size']}× ({what}), {server}"
+    loads = [c["loadavg"] for c in s["cases"].values() if c.get("loadavg") is not None]
+    load = f", load average {min(loads):.1f}–{max(loads):.1f}" if loads else ""
+    return f"{DB_NAMES.get(s['db'], s['db'])}, {s['size']}× ({what}), {server}{load}"
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -94,21 +96,26 @@ def scaling_rows(setups: list[dict[str, Any]], db: str) -> tuple[list[str], list
     if len(mine) < 2:
         return [], []
     base = mine[0]
-    head = ["case"] + [f"p50 {s['size']}×" for s in mine] + [f"req/s {s['size']}×" for s in mine] \
-        + ["queries/req " + "/".join(f"{s['size']}×" for s in mine)]
+    head = (["case"] + [f"p50 ms {s['size']}×" for s in mine]
+            + [f"req/s {s['size']}×" for s in mine]
+            + [f"CPU ms/req {s['size']}×" for s in mine]
+            + ["queries/req " + "/".join(f"{s['size']}×" for s in mine)])
     rows = []
     for cid, label in LABELS.items():
         b = base["cases"].get(cid)
         if b is None:
             continue
-        p50s, rpss, qs = [], [], []
+        p50s, rpss, cpus, qs = [], [], [], []
         for s in mine:
             c = s["cases"].get(cid)
             if c is None:
                 p50s.append("–")
                 rpss.append("–")
+                cpus.append("–")
                 qs.append("–")
                 continue
+            tail = "" if s is base else f" ({_ratio(c.get('cpu_ms'), b.get('cpu_ms'))}×)"
+            cpus.append(f"{_cpu(c)}{tail}")
             p50 = c["sale_p50"] if cid == "sale" else c["p50"]
             bp50 = b["sale_p50"] if cid == "sale" else b["p50"]
             rate = c["sps"] if cid == "sale" else c["rps"]
@@ -124,7 +131,7 @@ def scaling_rows(setups: list[dict[str, Any]], db: str) -> tuple[list[str], list
                 q = c.get("queries")
                 qs.append("–" if q is None else f"{q:g}")
         name = label + (" (sale p50, sales/s)" if cid == "sale" else "")
-        rows.append([name, *p50s, *rpss, "/".join(qs)])
+        rows.append([name, *p50s, *rpss, *cpus, "/".join(qs)])
     return head, rows
 
 
@@ -174,8 +181,10 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
                 if a is None or b is None:
                     continue
                 r = b["p50"] / a["p50"] if a["p50"] else float("inf")
+                cpu = (f"; CPU/req {_ratio(b.get('cpu_ms'), a.get('cpu_ms'))}×"
+                       if a.get("cpu_ms") and b.get("cpu_ms") else "")
                 out.append((f"{name}: {LABELS[cid]} p50 {sizes[-1]}× ≤ 1.3× of {sizes[0]}×",
-                            f"{r:.2f}× ({_ms(a['p50'])} → {_ms(b['p50'])} ms)", r <= 1.3))
+                            f"{r:.2f}× ({_ms(a['p50'])} → {_ms(b['p50'])} ms{cpu})", r <= 1.3))
             grew = []
             for cid in [*READS, "sale"]:
                 a, b = lo["cases"].get(cid), hi["cases"].get(cid)
