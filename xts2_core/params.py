@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
@@ -152,11 +152,23 @@ _MESSAGES = {
 }
 
 
-def _describe(err: dict[str, Any]) -> str:
-    template = _MESSAGES.get(err.get("type", ""))
+def _is_list(annotation: Any) -> bool:
+    """Whether a field's type is a list (``IdList``, ``Words``, optional or not)."""
+    if get_origin(annotation) is list:
+        return True
+    return any(_is_list(a) for a in get_args(annotation))
+
+
+def _describe(err: dict[str, Any], is_list: bool = False) -> str:
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind in ("too_short", "too_long") and not is_list:
+        kind = "string_" + kind  # a length bound on text, not on a list
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
+    template = _MESSAGES.get(kind)
     if template is not None:
         try:
-            return template.format(**(err.get("ctx") or {}))
+            return template.format(**ctx)
         except (KeyError, IndexError):
             pass
     msg = str(err.get("msg") or "is not valid").removeprefix("Value error, ")
@@ -184,4 +196,7 @@ def parse_params(schema: type[Params], params: Any, *, prefix: str = "",
         err = exc.errors()[0]
         loc = err.get("loc") or ("",)
         param = prefix + str(loc[0])
-        raise BadParam(param, f"parameter '{param}' {_describe(err)}") from None
+        field = next((f for n, f in schema.model_fields.items() if (f.alias or n) == loc[0]),
+                     None)
+        is_list = field is not None and _is_list(field.annotation)
+        raise BadParam(param, f"parameter '{param}' {_describe(err, is_list)}") from None

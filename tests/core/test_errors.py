@@ -109,6 +109,19 @@ def test_parameters_not_utf8(core_app, read_error, fmt):
                                 "message": "parameter 'text' is not valid UTF-8"}
 
 
+def test_messages_say_what_is_wrong(core_app):
+    def message(params, path="probe/echo"):
+        return core_app.call(path, params, status=400)["error"]["message"]
+
+    assert message({"n": "0"}) == "parameter 'n' must be at least 1"
+    assert message({"name": "x" * 11}) == "parameter 'name' must have at most 10 characters"
+    assert message({"name": " "}) == "parameter 'name' must not be empty"
+    assert message({"ids": "1,2,3,4"}) == "parameter 'ids' may list at most 3"
+    assert message({"password": ""}, "xts/isadmin") == "parameter 'password' must not be empty"
+    assert message({}, "xts/isadmin") == "parameter 'password' is required"
+    assert message({"flag": "maybe"}) == "parameter 'flag' must be one of 1/0, true/false, yes/no"
+
+
 def test_good_values_pass(core_app):
     echo = core_app.call("probe/echo", {
         "id": "9223372036854775807", "n": "10", "amount": "12.5", "when": "2026-07-01T19:30",
