@@ -1,7 +1,8 @@
-"""SQL statements per request, measured in-process (no timing): the XTS2 app built from the same
-ini settings on the same database, called through WebOb, with a SQLAlchemy ``before_cursor_execute``
-listener on its engine. Transaction control (``BEGIN``/``COMMIT``…) is not counted: it is the same
-for every command and SQLite issues it as a statement where PostgreSQL's driver does not.
+"""SQL statements per request, measured in-process (no timing): the XTS2 app loaded from the same
+ini (as ``pserve`` loads it) on the same database, called through WebOb, with a SQLAlchemy
+``before_cursor_execute`` listener on its engine. Transaction control (``BEGIN``/``COMMIT``…) is
+not counted: it is the same for every command, and SQLite issues it as a statement where
+PostgreSQL's driver does not.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 class QueryCounter:
     """Calls the app in-process and counts the statements each call runs."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
-        from xts2_core.app import make_app
-
-        self.app = make_app(settings)
+    def __init__(self, app: Any) -> None:
+        self.app = app
         self.engine = self.app.registry["dbengine"]
         self.count = 0
         event.listen(self.engine, "before_cursor_execute", self._on_execute)

@@ -167,12 +167,19 @@ def measure(case: Case, servers: list[Server], plan: datagen.Plan, args: argpars
     return chosen
 
 
-def count_queries(url: str, ini_settings: dict[str, str], plan: datagen.Plan,
-                  cases: list[Case]) -> dict[str, Any]:
+def count_queries(ini: Path, url: str, plan: datagen.Plan, cases: list[Case]) -> dict[str, Any]:
     """Statements per request of each case, in-process on the same database."""
-    settings = dict(ini_settings)
-    settings["sqlalchemy.url"] = url
-    counter = QueryCounter(settings)
+    from pyramid.paster import get_app
+
+    saved = os.environ.get("XTS2_DATABASE_URL")
+    os.environ["XTS2_DATABASE_URL"] = url  # as the servers have it (it wins over the ini)
+    try:
+        counter = QueryCounter(get_app(str(ini), "main", options={"http_port": "0"}))
+    finally:
+        if saved is None:
+            del os.environ["XTS2_DATABASE_URL"]
+        else:
+            os.environ["XTS2_DATABASE_URL"] = saved
     rng = random.Random(5)
     out: dict[str, Any] = {}
     try:
@@ -191,12 +198,6 @@ def count_queries(url: str, ini_settings: dict[str, str], plan: datagen.Plan,
     return out
 
 
-def app_settings(ini: Path) -> dict[str, str]:
-    from pyramid.paster import get_appsettings
-
-    return dict(get_appsettings(str(ini), name="main"))
-
-
 # -- one setup -------------------------------------------------------------------------------
 
 def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
@@ -206,7 +207,8 @@ def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
     with database(db, size, workdir, args.pg_url) as url:
         env = dict(os.environ)
         env["XTS2_DATABASE_URL"] = url
-        ini = write_ini(workdir / f"bench-{db}-{size}x.ini", url, threads=args.threads)
+        ini = write_ini(workdir / f"bench-{db}-{size}x.ini", url, threads=args.threads,
+                        app_use=args.app_use)
         log(f"{db} {size}×: xts2 initdb, xts2 load")
         datagen.prepare(ini, workdir, env)
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -214,7 +216,6 @@ def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
             plan = datagen.generate(engine, size, progress=lambda m: log(f"{db} {size}×: {m}"))
         finally:
             engine.dispose()
-        settings = app_settings(ini)
         threads = args.threads or int(_server_threads(ini))
         procs = [1]
         if args.processes > 1 and size == min(args.sizes):
@@ -243,7 +244,7 @@ def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
                         s.stop()
             out.append(setup)
         log(f"{db} {size}×: counting queries")
-        queries = count_queries(url, settings, plan, cases)
+        queries = count_queries(ini, url, plan, cases)
         for setup in out:
             for cid, q in queries.items():
                 if cid in setup["cases"]:
@@ -299,6 +300,10 @@ def parser() -> argparse.ArgumentParser:
                    "production runs them (default 2; 1 to skip)")
     p.add_argument("--threads", type=int, default=None,
                    help="waitress threads per process (default: production.ini's)")
+    p.add_argument("--app-use", default=None, metavar="SPEC",
+                   help="PasteDeploy 'use' of the XTS2 app instead of production.ini's egg:xts2, "
+                   "e.g. call:mymodule:main to measure a candidate change beside the same floors "
+                   "(mymodule importable through PYTHONPATH)")
     p.add_argument("--driver", choices=["wrk", "asyncio"], default=None,
                    help="load client for the reads (default wrk if installed, else asyncio)")
     p.add_argument("--no-install", action="store_true",

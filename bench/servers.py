@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def write_ini(path: Path, url: str, threads: int | None = None,
-              extra: dict[str, str] | None = None) -> Path:
+              extra: dict[str, str] | None = None, app_use: str | None = None) -> Path:
     """The bench ini: production's, on 127.0.0.1, with the floor app beside XTS2."""
     cp = configparser.ConfigParser(interpolation=None)
     cp.optionxform = str  # keep keys' case
@@ -51,6 +51,8 @@ def write_ini(path: Path, url: str, threads: int | None = None,
         server.pop(k, None)
     floor = {k: v for k, v in app.items() if k != "use"}
     cp["app:floor"] = {"use": "call:bench.floor:main", **floor}
+    if app_use:
+        app["use"] = app_use
     for section in cp.sections():
         if section.startswith("logger_"):
             cp[section]["level"] = "WARN"
