@@ -9,40 +9,23 @@ the item is not tracked.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BeforeValidator
 
-from xts2_core import Entry, Field, LoadContext, SeasonError, SeasonSection, parse_money
+from xts2_core import Entry, Field, LoadContext, SeasonError, SeasonMoney, SeasonSection
 
 from .models import Stock
 
-
-def _price(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError('must be an amount such as "2.20"')
-    if isinstance(value, int):
-        return parse_money(str(value))
-    if isinstance(value, float):
-        raise ValueError('write the price in quotes, such as "2.20", so it is read exactly')
-    if isinstance(value, str):
-        return parse_money(value)
-    return value
-
-
 #: Text with something other than white space in it.
 VISIBLE = r"\S"
-
-#: A price in a season file: ``"2.20"`` or a whole number; minor units once read.
-SeasonPrice = Annotated[int, BeforeValidator(_price)]
 
 
 class StockEntry(Entry):
     """One ``stock`` entry: ``{name: Coffee, price: "2.20", category: drinks, level: 40}``."""
 
     name: str = Field(min_length=1, max_length=100, pattern=VISIBLE)
-    price: SeasonPrice = Field(ge=0)
+    price: SeasonMoney = Field(ge=0)
     category: str = Field(min_length=1, max_length=50, pattern=VISIBLE)
     level: int | None = Field(None, ge=0)
     onsale: bool = True

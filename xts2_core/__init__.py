@@ -38,7 +38,14 @@ from .params import (
 )
 from .render import E, elist, emap
 from .reports import Column, Report, ReportType
-from .season import Entry, LoadContext, SeasonError, SeasonSection, TerminalField
+from .season import (
+    Entry,
+    LoadContext,
+    SeasonError,
+    SeasonMoney,
+    SeasonSection,
+    TerminalField,
+)
 from .servlets import Command, Servlet
 from .values import Money, format_datetime, format_money, parse_money
 
@@ -46,9 +53,8 @@ __all__ = [
     "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column", "Command",
     "Conflict", "DateTime", "E", "Entry", "Field", "Forbidden", "Id", "IdList", "Int",
     "ItemRejected", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
-    "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonSection", "Servlet",
-    "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words", "XTSError",
-    "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl", "is_sqlite",
-    "item_value_sum", "locks_enabled", "parse_money",
-    "parse_params",
+    "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonMoney", "SeasonSection",
+    "Servlet", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
+    "XTSError", "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl",
+    "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params",
 ]

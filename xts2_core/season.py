@@ -8,20 +8,22 @@ the section, the line and the field.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
 from pydantic import Field as PField
 
 from .auth import MIN_KEY_LENGTH, hash_key
 from .hookspecs import hookimpl
 from .models import Terminal
 from .plugins import merge_named
+from .values import parse_money
 
 
 class SeasonError(ValueError):
@@ -43,6 +45,33 @@ class Entry(BaseModel):
     """Base of a season-section entry model: unknown keys are an error (typos are caught)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def _season_money(value: Any) -> Any:
+    """A season file's amount → minor units, read exactly as written.
+
+    YAML reads an unquoted ``12.5`` as a float; its shortest ``repr`` is the text that was
+    written (for at most 15 significant digits), so that text is parsed — never float arithmetic.
+    """
+    if isinstance(value, bool):
+        raise ValueError("must be an amount such as 12.50, not true or false")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be an amount such as 12.50, not NaN or infinity")
+        value = repr(value)
+        if "e" in value or "E" in value:
+            raise ValueError("must be an amount such as 12.50 (write it in quotes)")
+    elif isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str):
+        return parse_money(value)
+    raise ValueError("must be an amount such as 12.50")
+
+
+#: An amount of money in a season file → minor units: ``"12.00"``, ``"12.5"``, ``12`` or an
+#: unquoted ``12.5`` (read as written); more than two decimal places, NaN, infinities and
+#: booleans are refused. Bound it with ``Field(ge=0)`` where it must not be negative.
+SeasonMoney = Annotated[int, BeforeValidator(_season_money)]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import field_validator, model_validator
 
-from xts2_core import Entry, Field, LoadContext, SeasonError, SeasonSection, parse_money
+from xts2_core import Entry, Field, LoadContext, SeasonError, SeasonMoney, SeasonSection
 
 from .models import Performance, Show, TicketType
 
@@ -24,7 +24,7 @@ class TicketTypeEntry(Entry):
     """``{name: Adult, price: "12.00"}``."""
 
     name: str = Field(min_length=1, max_length=100)
-    price: int = Field(ge=0)
+    price: SeasonMoney = Field(ge=0)
 
     @field_validator("name")
     @classmethod
@@ -32,17 +32,6 @@ class TicketTypeEntry(Entry):
         if not v.strip():
             raise ValueError("must not be blank")
         return v.strip()
-
-    @field_validator("price", mode="before")
-    @classmethod
-    def _money(cls, v: Any) -> Any:
-        if isinstance(v, bool):
-            raise ValueError("must be an amount such as 12.00")
-        if isinstance(v, int | float):
-            v = repr(v)
-        if isinstance(v, str):
-            return parse_money(v)
-        raise ValueError("must be an amount such as 12.00")
 
 
 class PerformanceEntry(Entry):

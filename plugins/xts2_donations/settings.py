@@ -11,10 +11,9 @@ Unset (no section, or ``maximum`` left out) means :data:`DEFAULT_MAXIMUM`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BeforeValidator
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xts2_core import (
@@ -23,6 +22,7 @@ from xts2_core import (
     Field,
     LoadContext,
     SeasonError,
+    SeasonMoney,
     SeasonSection,
     format_money,
     parse_money,
@@ -40,18 +40,6 @@ class DonationsSetting(Base):
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
-
-
-def _season_money(value: Any) -> Any:
-    # YAML reads 500 and 500.00 as numbers: take them as written, never through float arithmetic.
-    if isinstance(value, bool):
-        raise ValueError("must be an amount such as 500.00")
-    if isinstance(value, int | float):
-        value = str(value)
-    return parse_money(value) if isinstance(value, str) else value
-
-
-SeasonMoney = Annotated[int, BeforeValidator(_season_money)]
 
 
 class DonationsEntry(Entry):

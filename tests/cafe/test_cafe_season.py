@@ -59,14 +59,52 @@ def test_reloading_the_same_file_does_not_undo_sales(till):
 def test_prices(cafe):
     cafe.load({"stock": [{"name": "Water", "price": 1, "category": "drinks"},
                          {"name": "Cake", "price": "3.5", "category": "snacks"},
-                         {"name": "Glass", "price": "0", "category": "other"}]})
+                         {"name": "Glass", "price": "0", "category": "other"},
+                         {"name": "Juice", "price": 2.2, "category": "drinks"},  # YAML 2.20
+                         {"name": "Soup", "price": 4.35, "category": "food"}]})
     prices = {i["name"]: i["price"] for i in cafe.call("cafe/getstock", key=False)["stock"]}
     assert (prices["Water"], prices["Cake"], prices["Glass"]) == ("1.00", "3.50", "0.00")
+    # unquoted decimals are read exactly as written (4.35 * 100 is 434.99999999999994 as floats)
+    assert (prices["Juice"], prices["Soup"]) == ("2.20", "4.35")
+
+
+def _xts2_load(tmp_path: Path, url: str, text: str) -> subprocess.CompletedProcess[str]:
+    season = tmp_path / "season.yaml"
+    season.write_text(text)
+    ini = write_ini(tmp_path / "load.ini", url, plugins=["cafe"])
+    xts2 = Path(sys.executable).with_name("xts2")
+    return subprocess.run([str(xts2), "load", str(ini), str(season)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_xts2_load_reads_unquoted_prices_exactly_and_names_line_and_field(
+        cafe, xts2_database_url, tmp_path: Path):
+    good = ("stock:\n"
+            "  - {name: Water, price: 2.20, category: drinks}\n"
+            "  - {name: Soup, price: 4.35, category: food}\n"
+            "  - {name: Cake, price: 3, category: snacks}\n")
+    run = _xts2_load(tmp_path, xts2_database_url, good)
+    assert run.returncode == 0, run.stderr
+    prices = {i["name"]: i["price"] for i in cafe.call("cafe/getstock", key=False)["stock"]}
+    assert (prices["Water"], prices["Soup"], prices["Cake"]) == ("2.20", "4.35", "3.00")
+    bad = ("stock:\n"
+           "  - {name: Water, price: 2.50, category: drinks}\n"
+           "  - name: Soup\n"
+           "    price: 2.205\n"
+           "    category: food\n")
+    run = _xts2_load(tmp_path, xts2_database_url, bad)
+    assert run.returncode == 1
+    assert ("line 4: stock[1] field 'price': must be an amount with at most two decimal places"
+            in run.stderr)
+    assert "nothing changed" in run.stderr
+    assert {i["name"]: i["price"] for i in cafe.call("cafe/getstock", key=False)["stock"]
+            } == prices
 
 
 @pytest.mark.parametrize(("entry", "words"), [
-    ({"name": "Water", "price": 2.2, "category": "drinks"}, ["price", "quotes"]),
+    ({"name": "Water", "price": 2.205, "category": "drinks"}, ["price", "two decimal"]),
     ({"name": "Water", "price": "2.205", "category": "drinks"}, ["price", "two decimal"]),
+    ({"name": "Water", "price": float("nan"), "category": "drinks"}, ["price", "NaN"]),
     ({"name": "Water", "price": "-1", "category": "drinks"}, ["price"]),
     ({"name": "Water", "price": "1.00"}, ["category"]),
     ({"name": "", "price": "1.00", "category": "drinks"}, ["name"]),

@@ -80,3 +80,57 @@ def test_a_section_names_the_line_of_its_entry(xts2_app_factory, xts2_plugin):
     # plain data (no file) has no lines to name
     with pytest.raises(SeasonError, match=r"^rooms\[0\] field 'seats.0': too many"):
         app.load({"rooms": [{"name": "Big", "seats": [11]}]})
+
+
+@pytest.fixture
+def tills(xts2_app_factory, xts2_plugin):
+    """An app with a test section ``tills`` whose entries carry SeasonMoney: ``float`` (≥ 0) and
+    ``limit`` (any sign); ``app.loaded`` holds what the last load got, in minor units."""
+    from xts2_core import Entry, Field, SeasonMoney, SeasonSection
+
+    class Till(Entry):
+        float: SeasonMoney = Field(ge=0)
+        limit: SeasonMoney | None = None
+
+    loaded: list = []
+
+    def load_tills(ctx, entries):
+        loaded[:] = [(e.float, e.limit) for e in entries]
+
+    plugin = xts2_plugin(register_season_sections=lambda: [SeasonSection("tills", Till,
+                                                                         load_tills)])
+    app = xts2_app_factory(plugins=[], extra=[("tills", plugin)])
+    app.loaded = loaded
+    return app
+
+
+@pytest.mark.parametrize(("written", "minor"), [
+    ('"12.00"', 1200), ('"12.5"', 1250), ('"12"', 1200), ("12", 1200), ("0", 0),
+    ("12.5", 1250), ("12.50", 1250), ("2.20", 220), ("2.2", 220), ("0.1", 10), ("0.07", 7),
+    ("1234567.89", 123456789), ("4.35", 435), ("1.15", 115),
+])
+def test_season_money_reads_amounts_as_written(tills, written, minor):
+    """Quoted or not: an unquoted YAML decimal is read as the text written, never through float
+    arithmetic (4.35 * 100 is 434.99999999999994 in floating point; here it is 435)."""
+    load(tills, f"tills:\n  - float: {written}\n")
+    assert tills.loaded == [(minor, None)]
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("2.205", "at most two decimal places"), ('"2.205"', "at most two decimal places"),
+    ("1.0e+16", "write it in quotes"), ("1e3", "two decimal places"), (".nan", "not NaN or infinity"),
+    (".inf", "not NaN or infinity"), ("-.inf", "not NaN or infinity"),
+    ("true", "not true or false"), ("[1]", "must be an amount"), ('"12,50"', "two decimal"),
+    ("-1", "greater than or equal to 0"), ('"-0.01"', "greater than or equal to 0"),
+])
+def test_season_money_refuses_what_is_not_an_exact_amount(tills, written, message):
+    with pytest.raises(SeasonError) as exc:
+        load(tills, f"tills:\n  - float: 1\n  - float: {written}\n")
+    assert str(exc.value).startswith("line 3: tills[1] field 'float': ")
+    assert message in str(exc.value)
+    assert tills.loaded == []
+
+
+def test_season_money_without_a_bound_may_be_negative_or_left_out(tills):
+    load(tills, 'tills:\n  - {float: 5, limit: -8.5}\n  - {float: "5"}\n')
+    assert tills.loaded == [(500, -850), (500, None)]

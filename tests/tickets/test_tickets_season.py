@@ -81,6 +81,8 @@ def test_updates_match_by_name_and_start(venue):
      "field 'tickettypes.0.price'"),
     ({"name": "X", "tickettypes": [{"name": "Adult", "price": True}]},
      "field 'tickettypes.0.price'"),
+    ({"name": "X", "tickettypes": [{"name": "Adult", "price": float("inf")}]},
+     "field 'tickettypes.0.price': must be an amount such as 12.50, not NaN or infinity"),
     ({"name": "X", "performances": [{"start": "tomorrow", "capacity": 5}]},
      "shows[0] field 'performances.0.start': must be a date and time such as 2026-12-01T19:30"),
     ({"name": "X", "performances": [{"start": "0001-01-01T00:00+01:00", "capacity": 5}]},
@@ -121,6 +123,10 @@ def test_a_show_listed_twice(venue):
 @pytest.mark.parametrize(("yaml", "expected"), [
     ('shows:\n  - name: X\n    tickettypes:\n      - {name: Adult, price: "12.345"}\n',
      "line 4: shows[0] field 'tickettypes.0.price': must be an amount with at most two decimal "
+     "places"),
+    ("shows:\n  - name: X\n    tickettypes:\n      - {name: Adult, price: 12.50}\n"
+     "      - {name: Child, price: 8.355}\n",
+     "line 5: shows[0] field 'tickettypes.1.price': must be an amount with at most two decimal "
      "places"),
     ("shows:\n  - name: X\n    performances:\n      - start: tomorrow\n        capacity: 5\n",
      "line 4: shows[0] field 'performances.0.start': must be a date and time such as "

@@ -114,12 +114,17 @@ def test_a_maximum_written_as_a_yaml_number_is_taken_as_written(till):
     till.app.load({"donations": [{"maximum": 12.5}]})
     till.donate(basket, "12.50")
     till.donate(basket, "12.51", status=409)
+    till.app.load({"donations": [{"maximum": 4.35}]})  # 434.99999999999994 pence as floats
+    till.donate(basket, "4.35")
+    till.donate(basket, "4.36", status=409)
 
 
 @pytest.mark.parametrize("section, words", [
     ([{"maximum": "0"}], "greater than 0"),
     ([{"maximum": "-10"}], "greater than 0"),
     ([{"maximum": "12.345"}], "two decimal places"),
+    ([{"maximum": 12.345}], "two decimal places"),  # YAML ``maximum: 12.345``
+    ([{"maximum": float("nan")}], "not NaN or infinity"),
     ([{"maximum": True}], "amount"),
     ([{"maximum": "500", "minimum": "1"}], "minimum"),
     ([{"maximum": "500"}, {"maximum": "600"}], "one entry"),
