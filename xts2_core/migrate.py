@@ -31,12 +31,12 @@ HERE = Path(__file__).parent
 CORE_VERSIONS = HERE / "migrations" / "versions"
 
 
-def version_locations(pm: Any) -> dict[str, str]:
-    """``{plugin name: directory}``, the core first."""
-    out = {"core": str(CORE_VERSIONS)}
+def version_locations(pm: Any) -> dict[str, list[str]]:
+    """``{plugin name: [directory, …]}`` (every folder a plugin registers), the core first."""
+    out = {"core": [str(CORE_VERSIONS)]}
     for plugin, dirs in collect_by_plugin(pm, "register_migrations"):
-        for d in dirs:
-            out[plugin] = str(d)
+        if dirs:
+            out.setdefault(plugin, []).extend(str(d) for d in dirs)
     return out
 
 
@@ -44,27 +44,28 @@ class MigrationError(RuntimeError):
     """The database cannot be migrated with the installed plugins; nothing was changed."""
 
 
-def installed_locations(pm: Any) -> dict[str, str]:
+def installed_locations(pm: Any) -> dict[str, list[str]]:
     """:func:`version_locations` of ``pm``'s plugins and of every other installed plugin."""
     out = version_locations(pm)
     try:
         every = get_plugin_manager({})
     except PluginError:  # an installed plugin that cannot load has no say here
         return out
-    for name, directory in version_locations(every).items():
-        out.setdefault(name, directory)
+    for name, directories in version_locations(every).items():
+        out.setdefault(name, directories)
     return out
 
 
 def alembic_config(pm: Any, connection: sa.Connection | None = None,
                    only_prefix: str | None = None,
-                   locations: dict[str, str] | None = None) -> Config:
+                   locations: dict[str, list[str]] | None = None) -> Config:
     """An Alembic configuration over ``pm``'s version locations (or ``locations``)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE / "migrations"))
     cfg.set_main_option("path_separator", "os")
     locations = locations if locations is not None else version_locations(pm)
-    cfg.set_main_option("version_locations", os.pathsep.join(locations.values()))
+    folders = dict.fromkeys(d for dirs in locations.values() for d in dirs)
+    cfg.set_main_option("version_locations", os.pathsep.join(folders))
     cfg.attributes["connection"] = connection
     cfg.attributes["metadata"] = Base.metadata
     cfg.attributes["only_prefix"] = only_prefix
@@ -79,19 +80,40 @@ def upgrade(engine: sa.Engine, pm: Any) -> None:
     wanted = sorted(ScriptDirectory.from_config(alembic_config(pm)).get_heads())
     with engine.begin() as conn:
         cfg = alembic_config(pm, conn, locations=installed_locations(pm))
-        script = ScriptDirectory.from_config(cfg)
-        unknown = []
-        for rev in MigrationContext.configure(conn).get_current_heads():
-            try:
-                script.revision_map.get_revision(rev)
-            except ResolutionError:
-                unknown.append(rev)
-        if unknown:
-            raise MigrationError(
-                f"the database has revision {', '.join(unknown)}, which no installed plugin "
-                "provides (was a plugin uninstalled? install it again to migrate)")
+        _check_known(conn, ScriptDirectory.from_config(cfg))
         for head in wanted:
             command.upgrade(cfg, head)
+
+
+def _check_known(conn: sa.Connection, script: ScriptDirectory) -> None:
+    """Every revision the database is at must be one an installed plugin provides.
+
+    A plugin that was uninstalled leaves its revision behind, which Alembic cannot place; the
+    error says whose it probably is (by the prefix of the tables no installed plugin describes)
+    and what the operator can do.
+
+    :raises MigrationError: naming the revisions, the tables and the likely plugin.
+    """
+    unknown = []
+    for rev in MigrationContext.configure(conn).get_current_heads():
+        try:
+            script.revision_map.get_revision(rev)
+        except ResolutionError:
+            unknown.append(rev)
+    if not unknown:
+        return
+    tables = sorted(set(sa.inspect(conn).get_table_names()) - set(Base.metadata.tables)
+                    - {"alembic_version"})
+    plugins = sorted({t.split("_", 1)[0] for t in tables})
+    whose = "was a plugin uninstalled?"
+    if plugins:
+        shown = ", ".join(tables[:6]) + (", …" if len(tables) > 6 else "")
+        whose = (f"plugin {' or '.join(repr(p) for p in plugins)}, by the prefix of its tables "
+                 f"{shown}: was it uninstalled?")
+    raise MigrationError(
+        f"the database has revision {', '.join(unknown)}, which no installed plugin provides "
+        f"({whose}). Install that plugin again to migrate; to stop using it, keep it installed "
+        "and name it in the setting xts2.plugins.disable")
 
 
 def current_heads(engine: sa.Engine) -> set[str]:
@@ -119,15 +141,17 @@ def revision(engine: sa.Engine, pm: Any, plugin: str, message: str) -> Any:
     """Autogenerate a revision for ``plugin``'s tables (prefix ``{plugin}_``) on its branch."""
     locations = version_locations(pm)
     if plugin not in locations:
-        raise ValueError(f"plugin {plugin!r} registers no migrations (register_migrations)")
+        raise MigrationError(f"plugin {plugin!r} is not loaded or registers no migrations "
+                             f"(with migrations: {', '.join(sorted(locations))})")
     prefix = f"{plugin}_"
     with engine.begin() as conn:
-        cfg = alembic_config(pm, conn, only_prefix=prefix)
+        cfg = alembic_config(pm, conn, only_prefix=prefix, locations=installed_locations(pm))
         script = ScriptDirectory.from_config(cfg)
+        _check_known(conn, script)
         branch_exists = any(plugin in (r.branch_labels or ()) for r in script.walk_revisions())
         if branch_exists:
             return command.revision(cfg, message, autogenerate=True, head=f"{plugin}@head")
         depends_on = None if plugin == "core" else script.get_revision("core@head").revision
         return command.revision(cfg, message, autogenerate=True, head="base",
-                                branch_label=plugin, version_path=locations[plugin],
+                                branch_label=plugin, version_path=locations[plugin][0],
                                 depends_on=depends_on)

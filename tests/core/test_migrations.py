@@ -105,3 +105,131 @@ def test_an_app_starts_when_the_database_is_down(xts2_settings):
                 "sqlalchemy.url": "postgresql://nobody@127.0.0.1:1/nothing"}
     app = make_app(settings)  # it answers (with errors) until the database is back
     assert app.registry["dbengine"].url.port == 1
+
+
+# -- plugins' version folders, and a plugin that is gone -----------------------------------------
+
+REVISION = '''"""{table}"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = {down!r}
+branch_labels = {labels!r}
+depends_on = {depends!r}
+
+
+def upgrade():
+    op.create_table("{table}", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("{table}")
+'''
+
+
+def _migrations_plugin(folder: Path, name: str, folders: dict[str, list[tuple[str, str]]]):
+    """A test plugin ``name`` whose ``register_migrations`` returns several folders under
+    ``folder``: ``{folder name: [(revision, table), …]}``, one chain across all of them."""
+    from xts2_core import hookimpl
+
+    dirs, previous = [], None
+    for sub, revisions in folders.items():
+        d = folder / sub
+        d.mkdir(parents=True)
+        for rev, table in revisions:
+            base = previous is None
+            (d / f"{rev}_{table}.py").write_text(REVISION.format(
+                rev=rev, table=table, down=previous, labels=(name,) if base else None,
+                depends=CORE_BASE if base else None))
+            previous = rev
+        dirs.append(str(d))
+
+    class Plugin:
+        @hookimpl
+        def register_migrations(self):
+            return dirs
+
+    return Plugin()
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(sa.inspect(conn).get_table_names())
+
+
+def _check_several_folders(url: str, tmp_path: Path) -> None:
+    plugin = _migrations_plugin(tmp_path / "twofold", "twofold", {
+        "first": [("aaaa00000001", "twofold_one")],
+        "second": [("aaaa00000002", "twofold_two")]})
+    engine = get_engine({"sqlalchemy.url": url})
+    try:
+        pm = get_plugin_manager({"xts2.plugins": ""}, [("twofold", plugin)])
+        upgrade(engine, pm)
+        assert {"twofold_one", "twofold_two"} <= _tables(engine)
+        assert current_heads(engine) == {"aaaa00000002"}
+        assert pending_revisions(engine, pm) == set()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_a_plugin_may_keep_its_revisions_in_several_folders(tmp_path: Path):
+    _check_several_folders(f"sqlite:///{tmp_path / 'twofold.sqlite'}", tmp_path)
+
+
+def test_postgresql_a_plugin_may_keep_its_revisions_in_several_folders(fresh_pg, tmp_path: Path):
+    _check_several_folders(fresh_pg, tmp_path)
+
+
+def _check_uninstalled(url: str, tmp_path: Path, xts2_cli) -> None:
+    """The database has the branch of a plugin that is no longer installed: ``xts2 initdb`` and
+    ``xts2 revision`` say so (naming its tables and the way out), exit 1, no traceback."""
+    from xts2_core.testing import write_ini
+
+    gone = _migrations_plugin(tmp_path / "gone", "gone", {"versions": [
+        ("bbbb00000001", "gone_thing"), ("bbbb00000002", "gone_other")]})
+    engine = get_engine({"sqlalchemy.url": url})
+    try:
+        upgrade(engine, get_plugin_manager({}, [("gone", gone)]))  # every installed plugin too
+        heads = current_heads(engine)
+        ini = write_ini(tmp_path / "after.ini", url)  # "gone" is not installed here
+        for args in (("initdb", ini), ("revision", ini, "tickets", "-m", "more")):
+            out = xts2_cli(*args, check=False)
+            assert out.returncode == 1, out.stdout + out.stderr
+            assert "Traceback" not in out.stderr
+            assert ("the database has revision bbbb00000002, which no installed plugin provides "
+                    "(plugin 'gone', by the prefix of its tables gone_other, gone_thing: was it "
+                    "uninstalled?). Install that plugin again to migrate") in out.stderr
+            assert "xts2.plugins.disable" in out.stderr
+            assert out.stderr.rstrip().endswith("nothing changed")
+        assert current_heads(engine) == heads
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_initdb_names_a_plugin_that_is_no_longer_installed(tmp_path: Path, xts2_cli):
+    _check_uninstalled(f"sqlite:///{tmp_path / 'gone.sqlite'}", tmp_path, xts2_cli)
+
+
+def test_postgresql_initdb_names_a_plugin_that_is_no_longer_installed(fresh_pg, tmp_path: Path,
+                                                                       xts2_cli):
+    _check_uninstalled(fresh_pg, tmp_path, xts2_cli)
+
+
+def test_revision_with_installed_plugins_that_are_not_loaded(tmp_path: Path):
+    """``xts2 revision`` for one plugin on a database that also holds the branches of installed
+    plugins the config does not load: those branches are read, not a 'Can't locate revision'."""
+    from xts2_core.migrate import revision
+
+    url = f"sqlite:///{tmp_path / 'revision.sqlite'}"
+    folder = tmp_path / "solo"
+    solo = _migrations_plugin(folder, "solo", {"versions": [("cccc00000001", "solo_thing")]})
+    engine = get_engine({"sqlalchemy.url": url})
+    try:
+        upgrade(engine, get_plugin_manager({}, [("solo", solo)]))  # every installed plugin too
+        pm = get_plugin_manager({"xts2.plugins": ""}, [("solo", solo)])  # loads solo alone
+        script = revision(engine, pm, "solo", "more solo")
+        assert Path(script.path).parent == folder / "versions"
+        assert script.down_revision == "cccc00000001"
+    finally:
+        engine.dispose()
