@@ -23,6 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 
 from .db import Base
 from .plugins import PluginError, collect_by_plugin, get_plugin_manager
@@ -137,21 +138,44 @@ def pending_revisions(engine: sa.Engine, pm: Any) -> set[str]:
     return {r.revision for r in script.walk_revisions()} - applied
 
 
+def _locations_in_use(conn: sa.Connection, pm: Any) -> dict[str, list[str]]:
+    """The version locations of ``pm``'s plugins, and of the other installed plugins whose
+    branch the database holds (so its revisions resolve, and its heads are the script's)."""
+    every = installed_locations(pm)
+    script = ScriptDirectory.from_config(alembic_config(pm, locations=every))
+    _check_known(conn, script)
+    heads = tuple(MigrationContext.configure(conn).get_current_heads())
+    used = {os.path.normcase(os.path.dirname(os.path.abspath(r.path)))
+            for r in script.revision_map.iterate_revisions(heads, "base")}
+    out = version_locations(pm)
+    for name, dirs in every.items():
+        if name not in out and any(os.path.normcase(os.path.abspath(d)) in used for d in dirs):
+            out[name] = dirs
+    return out
+
+
 def revision(engine: sa.Engine, pm: Any, plugin: str, message: str) -> Any:
-    """Autogenerate a revision for ``plugin``'s tables (prefix ``{plugin}_``) on its branch."""
+    """Autogenerate a revision for ``plugin``'s tables (prefix ``{plugin}_``) on its branch.
+
+    :raises MigrationError: ``plugin`` has no migrations here, or the database is not at the
+        newest revision of the branches it holds (run ``xts2 initdb`` first).
+    """
     locations = version_locations(pm)
     if plugin not in locations:
         raise MigrationError(f"plugin {plugin!r} is not loaded or registers no migrations "
                              f"(with migrations: {', '.join(sorted(locations))})")
     prefix = f"{plugin}_"
     with engine.begin() as conn:
-        cfg = alembic_config(pm, conn, only_prefix=prefix, locations=installed_locations(pm))
+        cfg = alembic_config(pm, conn, only_prefix=prefix, locations=_locations_in_use(conn, pm))
         script = ScriptDirectory.from_config(cfg)
-        _check_known(conn, script)
         branch_exists = any(plugin in (r.branch_labels or ()) for r in script.walk_revisions())
-        if branch_exists:
-            return command.revision(cfg, message, autogenerate=True, head=f"{plugin}@head")
-        depends_on = None if plugin == "core" else script.get_revision("core@head").revision
-        return command.revision(cfg, message, autogenerate=True, head="base",
-                                branch_label=plugin, version_path=locations[plugin][0],
-                                depends_on=depends_on)
+        try:
+            if branch_exists:
+                return command.revision(cfg, message, autogenerate=True, head=f"{plugin}@head")
+            depends_on = None if plugin == "core" else script.get_revision("core@head").revision
+            return command.revision(cfg, message, autogenerate=True, head="base",
+                                    branch_label=plugin, version_path=locations[plugin][0],
+                                    depends_on=depends_on)
+        except CommandError as exc:
+            hint = ": run  xts2 initdb CONFIG  first" if "not up to date" in str(exc) else ""
+            raise MigrationError(f"{str(exc).rstrip('.')}{hint}") from None

@@ -216,20 +216,27 @@ def test_postgresql_initdb_names_a_plugin_that_is_no_longer_installed(fresh_pg, 
     _check_uninstalled(fresh_pg, tmp_path, xts2_cli)
 
 
-def test_revision_with_installed_plugins_that_are_not_loaded(tmp_path: Path):
-    """``xts2 revision`` for one plugin on a database that also holds the branches of installed
-    plugins the config does not load: those branches are read, not a 'Can't locate revision'."""
-    from xts2_core.migrate import revision
+@pytest.mark.parametrize("initdb_with", ["every installed plugin", "solo alone"])
+def test_revision_with_installed_plugins_that_are_not_loaded(tmp_path: Path, initdb_with):
+    """``xts2 revision`` for one plugin while the config loads no other: the database may hold
+    the branches of the other installed plugins (they are read, not a "Can't locate revision"),
+    or not (then they are not asked for: no "Target database is not up to date")."""
+    from xts2_core.migrate import MigrationError, revision
 
     url = f"sqlite:///{tmp_path / 'revision.sqlite'}"
     folder = tmp_path / "solo"
     solo = _migrations_plugin(folder, "solo", {"versions": [("cccc00000001", "solo_thing")]})
     engine = get_engine({"sqlalchemy.url": url})
     try:
-        upgrade(engine, get_plugin_manager({}, [("solo", solo)]))  # every installed plugin too
         pm = get_plugin_manager({"xts2.plugins": ""}, [("solo", solo)])  # loads solo alone
+        upgrade(engine, pm if initdb_with == "solo alone" else
+                get_plugin_manager({}, [("solo", solo)]))
         script = revision(engine, pm, "solo", "more solo")
         assert Path(script.path).parent == folder / "versions"
         assert script.down_revision == "cccc00000001"
+        # that revision has not run yet: the next one must wait for initdb
+        with pytest.raises(MigrationError, match=r"^Target database is not up to date: run  xts2 initdb "):
+            revision(engine, pm, "solo", "yet more")
     finally:
         engine.dispose()
+
