@@ -240,3 +240,57 @@ def test_revision_with_installed_plugins_that_are_not_loaded(tmp_path: Path, ini
     finally:
         engine.dispose()
 
+
+
+# -- what generated revisions import -----------------------------------------------------------
+
+def test_a_generated_revision_uses_the_public_package_for_core_types(tmp_path: Path):
+    """``xts2 revision`` renders the core's column types through ``xts2_core`` (what plugins may
+    import), never through the internal ``xts2_core.db``; and the revision runs."""
+    from alembic import command
+
+    import xts2_core
+    from xts2_core.migrate import _locations_in_use, alembic_config
+
+    folder = tmp_path / "stamp"
+    stamp = _migrations_plugin(folder, "stamp", {"versions": [("dddd00000001", "stamp_base")]})
+    metadata = sa.MetaData()  # the plugin's models, kept off the shared Base
+    sa.Table("stamp_event", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("at", xts2_core.UTCDateTime(), nullable=False))
+    sa.Table("stamp_base", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    engine = get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'stamp.sqlite'}"})
+    try:
+        pm = get_plugin_manager({"xts2.plugins": ""}, [("stamp", stamp)])
+        upgrade(engine, pm)
+        with engine.begin() as conn:
+            cfg = alembic_config(pm, conn, only_prefix="stamp_",
+                                 locations=_locations_in_use(conn, pm))
+            cfg.attributes["metadata"] = metadata  # what migrate.revision does, on these models
+            script = command.revision(cfg, "stamp events", autogenerate=True, head="stamp@head")
+        text = Path(script.path).read_text()
+        assert "xts2_core.db" not in text
+        assert "\nimport xts2_core\n" in text
+        assert "sa.Column('at', xts2_core.UTCDateTime(), nullable=False)" in text
+        upgrade(engine, pm)
+        assert "stamp_event" in _tables(engine)
+        assert current_heads(engine) == {script.revision}
+    finally:
+        engine.dispose()
+
+
+def test_shipped_revisions_import_only_the_public_core():
+    """The revisions of the core and of every installed plugin import ``xts2_core`` itself, never
+    one of its modules (a plugin may rely only on what ``xts2_core`` exports)."""
+    import re
+
+    from xts2_core.migrate import version_locations
+
+    files = [f for dirs in version_locations(get_plugin_manager({})).values() for d in dirs
+             for f in Path(d).glob("*.py") if f.name != "__init__.py"]
+    assert len(files) >= 5
+    for f in files:
+        text = f.read_text()
+        assert not re.search(r"xts2_core\.(?!UTCDateTime\b)\w", text), f.name
+        assert "from xts2_core" not in text, f.name
+        if "xts2_core.UTCDateTime" in text:
+            assert "\nimport xts2_core\n" in text, f.name

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import xts2_core
+
 config = context.config
 connection = config.attributes["connection"]
 metadata = config.attributes["metadata"]
@@ -25,11 +27,21 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, AN
     return True
 
 
+def render_item(type_, obj, autogen_context):  # noqa: ANN001, ANN201
+    # The core's column types (UTCDateTime) are written as ``xts2_core.UTCDateTime()``: a
+    # revision imports the public package, as plugins do, never one of its modules.
+    if type_ == "type" and getattr(xts2_core, type(obj).__name__, None) is type(obj):
+        autogen_context.imports.add("import xts2_core")
+        return f"xts2_core.{obj!r}"
+    return False
+
+
 context.configure(
     connection=connection,
     target_metadata=metadata,
     include_name=include_name,
     include_object=include_object,
+    render_item=render_item,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import xts2_core.db
+import xts2_core
 
 revision: str = 'a22bc2fefc4c'
 down_revision: str | Sequence[str] | None = None
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('paymenttype_id', sa.Integer(), nullable=False),
     sa.Column('terminal_id', sa.Integer(), nullable=False),
-    sa.Column('added', xts2_core.db.UTCDateTime(), nullable=False),
+    sa.Column('added', xts2_core.UTCDateTime(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('refund', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['core_basket_item.id'], name=op.f('fk_money_payment_item_id_core_basket_item')),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import xts2_core.db
+import xts2_core
 
 revision: str = "e424c6497653"
 down_revision: str | Sequence[str] | None = None
@@ -41,7 +41,7 @@ def upgrade() -> None:
         "tickets_performance",
         sa.Column("id", ID, nullable=False),
         sa.Column("show_id", ID, nullable=False),
-        sa.Column("start", xts2_core.db.UTCDateTime(), nullable=False),
+        sa.Column("start", xts2_core.UTCDateTime(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("heldback", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["show_id"], ["tickets_show.id"],
