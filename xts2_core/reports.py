@@ -26,7 +26,8 @@ from .values import Money, format_datetime, format_money
 
 @dataclass(frozen=True)
 class Column:
-    """A report column. ``kind``: ``text``, ``int``, ``money`` (minor units) or ``datetime``."""
+    """A report column. ``kind``: ``text``, ``int``, ``money`` (minor units), ``datetime`` or
+    ``bool`` (``true``/``false`` in every format)."""
 
     name: str
     label: str
@@ -73,6 +74,8 @@ def _typed(col: Column, value: Any) -> Any:
         return None
     if col.kind == "money":
         return Money(value)
+    if col.kind == "bool":
+        return bool(value)
     return value
 
 
@@ -93,6 +96,8 @@ def _cell(col: Column, value: Any, tz: Any) -> str:
         return ""
     if col.kind == "money":
         return format_money(value)
+    if col.kind == "bool" or isinstance(value, bool):
+        return "true" if value else "false"  # as in XML and JSON, not Python's True/False
     if isinstance(value, datetime):
         return format_datetime(value, tz)
     return str(value)

@@ -33,7 +33,7 @@ COLUMNS = [
     Column("item", "Item", "int"),
     Column("donor", "Donor"),
     Column("postcode", "Postcode"),
-    Column("giftaid", "Gift Aid"),
+    Column("giftaid", "Gift Aid", "bool"),
     Column("amount", "Amount", "money"),
 ]
 

@@ -169,3 +169,29 @@ def test_report_csv_defuses_formulas(core_app):
     resp = core_app.get("/v2/xts/report", {"type": "probe", "format": "csv", "rows": "1",
                                            "first": "-5", "password": core_app.admin_password})
     assert list(csv.reader(io.StringIO(resp.text)))[1][:3] == ["'-5", "1", "5.00"]
+
+
+def test_report_bool_columns_read_true_and_false_in_every_format(xts2_app_factory, xts2_plugin):
+    """A ``bool`` column is true/false in XML, JSON, CSV and HTML (never Python's True/False),
+    also when the rows carry 1/0 or None."""
+    from xts2_core import Column, Report, ReportType
+
+    def build(request, p):
+        return Report("Flags", [Column("name", "Name"), Column("paid", "Paid", "bool")],
+                      [{"name": "a", "paid": True}, {"name": "b", "paid": False},
+                       {"name": "c", "paid": 1}, {"name": "d", "paid": 0},
+                       {"name": "e", "paid": None}], attrs={"complete": False})
+
+    plugin = xts2_plugin(register_reports=lambda: [ReportType("flags", build)])
+    app = xts2_app_factory(plugins=[], extra=[("flags", plugin)])
+    expected = ["true", "false", "true", "false", ""]
+    root = app.xml("xts/report", {"type": "flags"}, admin=True)
+    assert [r.get("paid", "") for r in root.findall("report/row")] == expected
+    body = app.call("xts/report", {"type": "flags"}, admin=True)["report"]
+    assert [r.get("paid") for r in body["row"]] == [True, False, True, False, None]
+    csv_text = app.call("xts/report", {"type": "flags"}, admin=True, fmt="csv").text
+    assert [r[1] for r in csv.reader(io.StringIO(csv_text))][1:] == expected
+    html = app.call("xts/report", {"type": "flags"}, admin=True, fmt="html").body
+    page = etree.fromstring(html, etree.HTMLParser())
+    assert [tr[1].text or "" for tr in page.findall(".//tbody/tr")] == expected
+    assert "complete: false" in page.findtext(".//p[@class='meta']")

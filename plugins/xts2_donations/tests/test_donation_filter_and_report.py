@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from donations_till import make_till
+from lxml import etree
 
 
 @pytest.fixture
@@ -117,9 +118,12 @@ def test_report_as_xml_csv_and_html(till, week):
     assert table[0] == ["closed", "basket", "item", "donor", "postcode", "giftaid", "amount"]
     assert [r[3] for r in table[1:]] == ["Jane Smith", "", "Sam Lee"]
     assert [r[6] for r in table[1:]] == ["10.00", "2.50", "25.00"]
+    assert [r[5] for r in table[1:]] == ["true", "false", "false"]
 
     page = report(till, fmt="html", **period).text
     assert "<svg" in page and "Jane Smith" in page and "37.50" in page
+    cells = etree.fromstring(page.encode(), etree.HTMLParser()).findall(".//tbody/tr/td[6]")
+    assert [td.text for td in cells] == ["true", "false", "false"]
 
 
 def test_an_empty_period_has_no_rows(till, week):
