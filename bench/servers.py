@@ -1,7 +1,8 @@
 """Real servers for the benchmark: an ini made from ``production.ini`` and ``pserve`` processes.
 
 The ini keeps production's ``[app:main]`` and ``[server:main]`` (waitress and its thread count, the
-connection pool) and changes only what a benchmark must: it listens on 127.0.0.1, its database URL
+connection pool, the proxy settings: the load client stands where production's proxy stands, on
+127.0.0.1) and changes only what a benchmark must: it listens on 127.0.0.1, its database URL
 comes from ``XTS2_DATABASE_URL`` as in production, logging drops to warnings, and an ``[app:floor]``
 section serves the baselines (:mod:`bench.floor`) on the same settings.
 """
@@ -46,9 +47,6 @@ def write_ini(path: Path, url: str, threads: int | None = None,
         cp.remove_option("DEFAULT", k)
     if threads is not None:
         server["threads"] = str(threads)
-    # Production sits behind a proxy; here the client connects directly.
-    for k in ("trusted_proxy", "trusted_proxy_headers", "clear_untrusted_proxy_headers"):
-        server.pop(k, None)
     floor = {k: v for k, v in app.items() if k != "use"}
     cp["app:floor"] = {"use": "call:bench.floor:main", **floor}
     if app_use:
