@@ -1,4 +1,4 @@
-"""Credentials never reach a log line (API.md §1).
+"""Credentials never reach a log line (API.md §1); one line per record for log collectors.
 
 A log-record factory, installed once per process, cleans every record of every logger (ours,
 Pyramid's, waitress's, SQLAlchemy's) before any handler sees it, in two ways:
@@ -11,12 +11,19 @@ Pyramid's, waitress's, SQLAlchemy's) before any handler sees it, in two ways:
   exception message leaks nothing either.
 
 Both apply to the message and to a logged exception's traceback text.
+
+:class:`LogfmtFormatter` writes each record as one logfmt line (``production.ini`` uses it), so a
+collector never splits a traceback or misreads a quote::
+
+    time=2026-12-01T19:30:00.123Z level=ERROR logger=xts2_core.dispatch pid=812 msg="internal
+    error on GET /v2/…" exc="Traceback (most recent call last):\n  File …"        (one line)
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -82,3 +89,46 @@ def install_redaction() -> None:
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+_LOGFMT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_LOGFMT_SPECIAL_RE = re.compile(r'[\\"\x00-\x1f\x7f\u2028\u2029]')
+
+
+def logfmt_quote(value: str) -> str:
+    """``value`` as a double-quoted logfmt value on one line: backslash, quote, newline, CR and
+    tab escaped as in JSON, other control characters as ``\\u00XX``."""
+    def escape(m: re.Match[str]) -> str:
+        c = m.group()
+        return _LOGFMT_ESCAPES.get(c) or f"\\u{ord(c):04x}"
+
+    return '"' + _LOGFMT_SPECIAL_RE.sub(escape, value) + '"'
+
+
+class LogfmtFormatter(logging.Formatter):
+    """One line per record: ``time level logger pid msg`` and, for a logged exception, ``exc``.
+
+    ``time`` is ISO 8601 UTC with milliseconds; ``msg`` and ``exc`` (the traceback, already
+    cleaned of credentials by :func:`install_redaction`) are always quoted and escaped, so a
+    message with quotes or a multi-line traceback stays one parseable line. Use it in an ini file
+    (``class = xts2_core.logs.LogfmtFormatter`` in a ``[formatter_…]`` section); a ``format``
+    given there is ignored.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC)
+        fields = [f"time={when.strftime('%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d}Z",
+                  f"level={record.levelname}", f"logger={_bare(record.name)}",
+                  f"pid={record.process}", f"msg={logfmt_quote(record.getMessage())}"]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            fields.append(f"exc={logfmt_quote(record.exc_text)}")
+        if record.stack_info:
+            fields.append(f"stack={logfmt_quote(self.formatStack(record.stack_info))}")
+        return " ".join(fields)
+
+
+def _bare(value: str) -> str:
+    """A logger name as a bare logfmt value (quoted if it has a space, quote or ``=``)."""
+    return value if value and not re.search(r'[\s"=\\]', value) else logfmt_quote(value)
