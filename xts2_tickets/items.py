@@ -37,7 +37,7 @@ from xts2_core import (
 )
 
 from .commands import get_performance
-from .counts import counts_of, is_past, sums_query
+from .counts import SUMS_BY_PERFORMANCE_TICKETTYPE, SUMS_BY_TICKETTYPE, counts_of, is_past
 from .labels import performance_label, tickets
 from .models import Performance, Show, Ticket, TicketType
 
@@ -76,7 +76,7 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
                            f"{show.name}", param="item.tickettype")
 
     by_type = {row.tickettype_id: row for row in db.execute(
-        sums_query(now, Ticket.tickettype_id).where(Ticket.performance_id == perf.id))}
+        SUMS_BY_TICKETTYPE, {"now": now, "performance": perf.id})}
     if p.refund:
         row = by_type.get(tt.id)
         refundable = max(0, int(row.sold) - int(row.refunding)) if row is not None else 0
@@ -198,8 +198,7 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
                    .order_by(Performance.id)).execution_options(populate_existing=True)
     ).scalars()}
     totals = {(r.performance_id, r.tickettype_id): r for r in db.execute(
-        sums_query(request.now, Ticket.performance_id, Ticket.tickettype_id)
-        .where(Ticket.performance_id.in_(perf_ids)))}
+        SUMS_BY_PERFORMANCE_TICKETTYPE, {"now": request.now, "ids": perf_ids})}
     for key, qty in sorted(sales.items()):
         row = totals.get(key)
         left = (int(row.sold) - int(row.refunding)) if row is not None else 0
