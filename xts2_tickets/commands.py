@@ -30,6 +30,7 @@ from xts2_core import (
 from .counts import (
     LATE_SALES,
     Counts,
+    counts_by_id,
     counts_for,
     counts_of,
     status,
@@ -265,13 +266,11 @@ def getticketcounts(request: Any, p: GetTicketCounts) -> E:
     """``<ticketcounts><counts performance …/>…</ticketcounts>`` in the order asked (each id
     once); any unknown id is ``not_found`` naming ``performance``."""
     ids = list(dict.fromkeys(p.performance))
-    perfs = {perf.id: perf for perf in request.dbsession.execute(
-        sa.select(Performance).where(Performance.id.in_(ids))).scalars()}
-    missing = [str(i) for i in ids if i not in perfs]
+    counts = counts_by_id(request.dbsession, request.now, ids)
+    missing = [str(i) for i in ids if i not in counts]
     if missing:
         noun = "performance" if len(missing) == 1 else "performances"
         raise NotFound(f"no {noun} {', '.join(missing)}", param="performance")
-    counts = counts_for(request.dbsession, request.now, perfs.values())
     return elist("ticketcounts", [counts[i].element() for i in ids])
 
 

@@ -129,3 +129,20 @@ def test_ticket_counts_for_one_and_a_hundred_performances_cost_the_same(xts2_app
         assert len(body["ticketcounts"]) == len(ids)
         costs.append(counter.n - before)
     assert costs[0] == costs[1]
+
+
+def test_ticket_counts_are_one_statement(xts2_app_factory, xts2_clock):
+    """The performances and their sums come in one statement, however many ids are asked."""
+    xts2_clock.set(NOW)
+    app = xts2_app_factory(plugins=["tickets"])
+    app.load(_shows(0, 2, 3))
+    _, perfs, tts = _ids(app)
+    _sell(app, perfs[:3], tts)
+    statements: list[str] = []
+    sa.event.listen(app.registry["dbengine"], "before_cursor_execute",
+                    lambda conn, cursor, sql, *rest: statements.append(sql))
+    body = app.call("tickets/getticketcounts", {"performance": ",".join(map(str, perfs))})
+    assert [c["performance"] for c in body["ticketcounts"]] == perfs
+    assert [c["sold"] for c in body["ticketcounts"]] == [2, 2, 2, 0, 0, 0]
+    assert [c["reserved"] for c in body["ticketcounts"]] == [1, 1, 1, 0, 0, 0]
+    assert len([s for s in statements if "tickets_" in s]) == 1
