@@ -29,6 +29,7 @@ from xts2_core import (
 
 from .counts import (
     LATE_SALES,
+    NOW,
     Counts,
     counts_by_id,
     counts_for,
@@ -77,25 +78,37 @@ class GetShows(Params):
     current: Bool = False
 
 
+def _shows_statement(current: bool) -> sa.Select[Any]:
+    """The ``getshows`` statement; parameter ``now``. ``current``: only shows with a performance
+    to come, found through the index on ``start`` so the cost does not grow with past
+    performances (the grouped statistics are over those shows' performances only)."""
+    now = NOW
+    perfs = sa.select(
+        Performance.show_id.label("show_id"),
+        sa.func.count().label("n"),
+        sa.func.min(Performance.start).label("first"),
+        sa.func.max(Performance.start).label("last"),
+        sa.func.min(sa.case((Performance.start > now, Performance.start))).label("next"),
+    )
+    if current:
+        perfs = perfs.where(Performance.show_id.in_(
+            sa.select(Performance.show_id).where(Performance.start > now)))
+    stats = perfs.group_by(Performance.show_id).subquery()
+    q = (sa.select(Show.id, Show.name, stats.c.n, stats.c.first, stats.c.last, stats.c.next)
+         .outerjoin(stats, stats.c.show_id == Show.id))
+    if current:
+        q = q.where(stats.c.next.is_not(None))
+    return q.order_by(stats.c.first.asc().nulls_last(), Show.name, Show.id)
+
+
+_SHOWS = {current: _shows_statement(current) for current in (False, True)}
+
+
 def getshows(request: Any, p: GetShows) -> E:
     """``<shows><show id name performances first last next/>…</shows>`` by first performance.
 
     ``next`` (an addition) is the start of the next performance not yet started."""
-    now = request.now
-    stats = (
-        sa.select(
-            Performance.show_id.label("show_id"),
-            sa.func.count().label("n"),
-            sa.func.min(Performance.start).label("first"),
-            sa.func.max(Performance.start).label("last"),
-            sa.func.min(sa.case((Performance.start > now, Performance.start))).label("next"),
-        ).group_by(Performance.show_id).subquery())
-    q = (sa.select(Show.id, Show.name, stats.c.n, stats.c.first, stats.c.last, stats.c.next)
-         .outerjoin(stats, stats.c.show_id == Show.id))
-    if p.current:
-        q = q.where(stats.c.next.is_not(None))
-    q = q.order_by(stats.c.first.asc().nulls_last(), Show.name, Show.id)
-    rows = request.dbsession.execute(q).all()
+    rows = request.dbsession.execute(_SHOWS[p.current], {"now": request.now}).all()
     return elist("shows", [
         E("show", {"id": r.id, "name": r.name, "performances": r.n or 0, "first": r.first,
                    "last": r.last, "next": r.next})
