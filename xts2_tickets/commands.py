@@ -23,6 +23,7 @@ from xts2_core import (
     Money,
     NotFound,
     Params,
+    UTCDateTime,
     elist,
     for_update,
 )
@@ -209,7 +210,7 @@ def getperformance(request: Any, p: PerformanceParam) -> E:
     }, [counts.element(), elist("tickettypes", rows)])
 
 
-def _performance_with_counts(perf: Performance, showname: str, counts: Counts, now: datetime
+def _performance_with_counts(perf: Any, showname: str, counts: Counts, now: datetime
                              ) -> E:
     return E("performance", {
         "id": perf.id, "show": perf.show_id, "showname": showname, "start": perf.start,
@@ -222,6 +223,26 @@ class GetProgramme(Params):
     limit: Int = Field(3, ge=1, le=50)
 
 
+#: The columns of a performance the reads render, with its show's name, as plain rows.
+_PERFORMANCE_ROW = (Performance.id, Performance.show_id, Performance.start, Performance.capacity,
+                    Performance.heldback, Show.name.label("showname"))
+
+_rank = sa.func.row_number().over(
+    partition_by=Performance.show_id, order_by=(Performance.start, Performance.id)
+).label("rank")
+_window = (sa.select(Performance.id, _rank)
+           .where(Performance.start >= sa.bindparam("start", type_=UTCDateTime()),
+                  Performance.start < sa.bindparam("until", type_=UTCDateTime()))
+           .subquery())
+#: The programme's performances: the first ``limit`` of each show in [start, until), by start.
+_PROGRAMME = (
+    sa.select(*_PERFORMANCE_ROW)
+    .join(_window, _window.c.id == Performance.id)
+    .join(Show, Show.id == Performance.show_id)
+    .where(_window.c.rank <= sa.bindparam("limit", type_=sa.Integer()))
+    .order_by(Performance.start, Performance.id))
+
+
 def getprogramme(request: Any, p: GetProgramme) -> E:
     """``<programme from until><show id name><performance id start available status/>…</show>…``:
     shows with a performance in [from, from + days) (venue calendar days), ordered by their
@@ -229,23 +250,14 @@ def getprogramme(request: Any, p: GetProgramme) -> E:
     now = request.now
     start = p.from_ or now
     until = local_days_after(start, p.days, request.tz)
-    rank = sa.func.row_number().over(
-        partition_by=Performance.show_id, order_by=(Performance.start, Performance.id)
-    ).label("rank")
-    window = (sa.select(Performance.id, rank)
-              .where(Performance.start >= start, Performance.start < until).subquery())
     rows = request.dbsession.execute(
-        sa.select(Performance, Show.name)
-        .join(window, window.c.id == Performance.id)
-        .join(Show, Show.id == Performance.show_id)
-        .where(window.c.rank <= p.limit)
-        .order_by(Performance.start, Performance.id)).all()
-    counts = counts_for(request.dbsession, now, [r[0] for r in rows])
+        _PROGRAMME, {"start": start, "until": until, "limit": p.limit}).all()
+    counts = counts_for(request.dbsession, now, rows)
     shows: dict[int, E] = {}
-    for perf, name in rows:
+    for perf in rows:
         show = shows.get(perf.show_id)
         if show is None:
-            show = shows[perf.show_id] = E("show", {"id": perf.show_id, "name": name},
+            show = shows[perf.show_id] = E("show", {"id": perf.show_id, "name": perf.showname},
                                            many=True)
         c = counts[perf.id]
         show.append(E("performance", {"id": perf.id, "start": perf.start,
@@ -259,16 +271,21 @@ class GetNowAndNext(Params):
     n: Int = Field(5, ge=1, le=50)
 
 
+#: The next ``n`` performances starting at or after ``since``, by start.
+_NOWANDNEXT = (
+    sa.select(*_PERFORMANCE_ROW).join(Show, Show.id == Performance.show_id)
+    .where(Performance.start >= sa.bindparam("since", type_=UTCDateTime()))
+    .order_by(Performance.start, Performance.id).limit(sa.bindparam("n", type_=sa.Integer())))
+
+
 def getnowandnext(request: Any, p: GetNowAndNext) -> E:
     """The next ``n`` performances whose start is at most 60 minutes ago, by start."""
     now = request.now
     rows = request.dbsession.execute(
-        sa.select(Performance, Show.name).join(Show, Show.id == Performance.show_id)
-        .where(Performance.start >= now - LATE_SALES)
-        .order_by(Performance.start, Performance.id).limit(p.n)).all()
-    counts = counts_for(request.dbsession, now, [r[0] for r in rows])
-    return elist("nowandnext", [_performance_with_counts(perf, name, counts[perf.id], now)
-                                for perf, name in rows])
+        _NOWANDNEXT, {"since": now - LATE_SALES, "n": p.n}).all()
+    counts = counts_for(request.dbsession, now, rows)
+    return elist("nowandnext", [_performance_with_counts(r, r.showname, counts[r.id], now)
+                                for r in rows])
 
 
 class GetTicketCounts(Params):

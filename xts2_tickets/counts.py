@@ -173,15 +173,16 @@ def sums_by_tickettype(dbsession: Any, now: datetime, performance_id: int) -> di
         SUMS_BY_TICKETTYPE, {"now": now, "performance": performance_id})}
 
 
-def counts_of(performance: Performance, sums: Sums | None) -> Counts:
+def counts_of(performance: Any, sums: Sums | None) -> Counts:
     s = sums or Sums()
     return Counts(performance.id, performance.capacity, performance.heldback, s.sold, s.reserved,
                   s.refunding)
 
 
-def counts_for(dbsession: Any, now: datetime, performances: Iterable[Performance]
+def counts_for(dbsession: Any, now: datetime, performances: Iterable[Any]
                ) -> dict[int, Counts]:
-    """``{performance id: Counts}`` for already loaded performances, in one query."""
+    """``{performance id: Counts}`` for already loaded performances (entities or rows with
+    ``id``, ``capacity`` and ``heldback``), in one query."""
     perfs = list(performances)
     sums = sums_by_performance(dbsession, now, [p.id for p in perfs])
     return {p.id: counts_of(p, sums.get(p.id)) for p in perfs}
