@@ -309,8 +309,12 @@ def collect_stats(request: Any) -> dict[str, int]:
     """Counts for ``xts/getstats`` (``{"shows": 12, "performances": 240}``).
 
     Called by every ``getstats`` (terminal); each pair becomes ``<count name="shows">12</count>``.
-    Keep it to a few aggregate queries, and use names no other plugin uses (a later plugin's
-    count of the same name replaces an earlier one's).
+    Keep it to a few aggregate queries, and use names neither the core (``terminals``,
+    ``baskets``, ``openbaskets``, ``items``) nor another plugin uses: a name that clashes is
+    given as ``<plugin>.<name>`` (``donations.items``), for every plugin that uses it, and a
+    warning is logged; nothing is replaced. The core calls each plugin's implementation in turn
+    (so it knows whose count is whose), as for the ``register_*`` hooks: ``wrapper``
+    implementations of this hook are not called.
 
     :param request: the current request.
     :return: a dict of count name → int.

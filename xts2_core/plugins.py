@@ -135,15 +135,24 @@ def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
     return pm.xts2_infos  # type: ignore[attr-defined]
 
 
-def collect_by_plugin(manager: pluggy.PluginManager, hookname: str, **kwargs: Any
-                      ) -> list[tuple[str, list[Any]]]:
-    """Call a ``register_*`` hook and keep who returned what: ``[(plugin name, items)]``."""
+def call_by_plugin(manager: pluggy.PluginManager, hookname: str, **kwargs: Any
+                   ) -> list[tuple[str, Any]]:
+    """Call each implementation of a hook in pluggy's order and keep who answered what:
+    ``[(plugin name, result)]`` (wrappers, which answer nothing of their own, are left out)."""
     hook = getattr(manager.hook, hookname)
     out = []
     for impl in reversed(hook.get_hookimpls()):
-        result = impl.function(**{a: kwargs.get(a) for a in impl.argnames})
-        out.append((impl.plugin_name, list(result or [])))
+        if impl.hookwrapper or getattr(impl, "wrapper", False):
+            continue
+        out.append((impl.plugin_name, impl.function(**{a: kwargs.get(a) for a in impl.argnames})))
     return out
+
+
+def collect_by_plugin(manager: pluggy.PluginManager, hookname: str, **kwargs: Any
+                      ) -> list[tuple[str, list[Any]]]:
+    """Call a ``register_*`` hook and keep who returned what: ``[(plugin name, items)]``."""
+    return [(plugin, list(result or []))
+            for plugin, result in call_by_plugin(manager, hookname, **kwargs)]
 
 
 def merge_named(manager: pluggy.PluginManager, hookname: str, **kwargs: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.metadata
 import io
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -77,6 +78,32 @@ def test_getstats(xts2_app_factory, probe_plugin, xts2_database_url):
     assert root.get("database") == backend
     assert {c.get("name"): c.text for c in root.findall("count")}["probes"] == "42"
     assert {p.get("name") for p in root.findall("plugin")} == set(plugins)
+
+
+def test_getstats_a_count_name_used_twice(xts2_app_factory, xts2_plugin, caplog):
+    """The core's counts keep their names; a plugin's count that clashes with the core's or with
+    another plugin's is given under ``plugin.name`` (every one of them), and a warning says so
+    once. Nothing is silently replaced."""
+    alpha = xts2_plugin(collect_stats=lambda: {"baskets": 7, "shared": 2, "widgets": 1})
+    beta = xts2_plugin(collect_stats=lambda: {"shared": 3, "gadgets": 4})
+    app = xts2_app_factory(plugins=[], extra=[("alpha", alpha), ("beta", beta)])
+    app.call("baskets/newbasket")
+    caplog.set_level(logging.WARNING, logger="xts2_core")
+    for _ in range(2):
+        counts = {c["name"]: c["text"] for c in app.call("xts/getstats")["stats"]["count"]}
+        assert counts["baskets"] == 1  # the core's
+        assert (counts["alpha.baskets"], counts["alpha.shared"], counts["beta.shared"]) == (7, 2, 3)
+        assert (counts["widgets"], counts["gadgets"]) == (1, 4)
+        assert "shared" not in counts
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert warnings == [
+        "collect_stats: plugin 'alpha' counts 'baskets', a name the core uses; "
+        "it is given as 'alpha.baskets'",
+        "collect_stats: plugin 'alpha' counts 'shared', a name plugin 'beta' uses too; "
+        "it is given as 'alpha.shared'",
+        "collect_stats: plugin 'beta' counts 'shared', a name plugin 'alpha' uses too; "
+        "it is given as 'beta.shared'",
+    ]
 
 
 def test_getstats_core_only(core_app, xts2_app_factory):

@@ -60,19 +60,25 @@ def test_a_throwaway_plugin_keeps_hookimpl_options_and_wrappers(xts2_app_factory
     order = []
 
     @hookimpl(wrapper=True)
-    def collect_stats(request):
+    def validate_add_item(item_type):
         order.append("before")
-        counts = yield
-        order.append("after")
-        return counts
+        new = yield
+        order.append(f"after {new.description}")
+        return new
 
     @hookimpl(tryfirst=True)
     def register_item_types():
         return ["first"]
 
-    plugin = xts2_plugin(collect_stats, register_item_types)
-    app = xts2_app_factory(plugins=[], extra=[plugin])
-    app.call("xts/getstats")
-    assert order == ["before", "after"]
-    assert [name for name, _ in plugin.calls] == ["register_item_types", "collect_stats"]
+    def sell(item_type):
+        order.append("sell")
+        return NewItem(quantity=1, unit_price=100, description=item_type)
+
+    plugin = xts2_plugin(validate_add_item, register_item_types)
+    seller = xts2_plugin(validate_add_item=sell)
+    app = xts2_app_factory(plugins=[], extra=[plugin, seller])
+    basket = app.call("baskets/newbasket")["basket"]["id"]
+    app.call("baskets/additem", {"basket": basket, "type": "first"})
+    assert order == ["before", "sell", "after first"]
+    assert [name for name, _ in plugin.calls] == ["register_item_types", "validate_add_item"]
     assert app.registry["xts2.item_types"] == {"first": "test-plugin-1"}

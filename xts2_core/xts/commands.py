@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,9 +13,11 @@ from ..dispatch import wants
 from ..errors import BadParam
 from ..models import Basket, BasketItem, Terminal
 from ..params import Params, Text, parse_params
-from ..plugins import plugin_infos
+from ..plugins import call_by_plugin, plugin_infos
 from ..render import E
 from ..reports import render_csv, render_html, report_element
+
+log = logging.getLogger(__name__)
 
 
 class IsAdmin(Params):
@@ -37,6 +40,32 @@ def _schema(request: Any) -> str:
     return ",".join(sorted(context.get_current_heads())) or "none"
 
 
+def _plugin_counts(request: Any, core: set[str], results: list[tuple[str, Any]]
+                   ) -> dict[str, int]:
+    """The plugins' counts. A name the core uses, or more than one plugin, is given as
+    ``plugin.name`` for each plugin that uses it (logged once per app): never replaced."""
+    users: dict[str, list[str]] = {}
+    for plugin, result in results:
+        for name in result or {}:
+            users.setdefault(name, []).append(plugin)
+    warned = request.registry.setdefault("xts2.stats.clashes", set())
+    out: dict[str, int] = {}
+    for plugin, result in results:
+        for name, value in (result or {}).items():
+            if name not in core and len(users[name]) == 1:
+                out[name] = value
+                continue
+            qualified = f"{plugin}.{name}"
+            if (plugin, name) not in warned:
+                warned.add((plugin, name))
+                other = ("the core uses" if name in core else "plugin " + " and ".join(
+                    repr(u) for u in users[name] if u != plugin) + " uses too")
+                log.warning("collect_stats: plugin %r counts %r, a name %s; it is given as %r",
+                            plugin, name, other, qualified)
+            out[qualified] = value
+    return out
+
+
 def getstats(request: Any, p: Params) -> E:
     """The server's version, database, schema, plugins and counts (``collect_stats``)."""
     pm = request.registry["xts2.pm"]
@@ -56,8 +85,8 @@ def getstats(request: Any, p: Params) -> E:
         "items": db.scalar(sa.select(sa.func.count()).select_from(BasketItem).join(Basket)
                            .where(Basket.not_expired(now))),
     }
-    for result in pm.hook.collect_stats(request=request):
-        counts.update(result or {})
+    counts.update(_plugin_counts(request, set(counts),
+                                 call_by_plugin(pm, "collect_stats", request=request)))
     children = [
         E("plugin", {"name": i.name, "distribution": i.distribution, "version": i.version,
                      "itemtypes": ",".join(sorted(types.get(i.name, [])))}, many=True)
