@@ -108,16 +108,17 @@ def _check_origin(request: Any) -> None:
 
     Browsers send ``Sec-Fetch-Site`` and, on cross-origin requests, ``Origin``; scripts and the
     box-office client (same origin) send neither or their own origin. Other origins must be
-    listed in the setting ``xts2.allowed_origins``.
+    listed in the setting ``xts2.allowed_origins``; a listed origin passes even from another
+    site (its browser then says ``Sec-Fetch-Site: cross-site``).
     """
+    origin = request.headers.get("Origin")
+    origin = origin.strip().rstrip("/").lower() if origin is not None else None
+    allowed = request.registry["xts2.allowed_origins"]
+    if origin is not None and origin in allowed:
+        return
     if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
         raise Forbidden("cross-site requests may not change state")
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return
-    origin = origin.strip().rstrip("/").lower()
-    allowed = request.registry["xts2.allowed_origins"]
-    if origin != request.host_url.lower() and origin not in allowed:
+    if origin is not None and origin != request.host_url.lower():
         raise Forbidden(f"origin {urlsplit(origin).netloc or origin} may not change state here "
                         "(see the setting xts2.allowed_origins)")
 

@@ -195,10 +195,18 @@ def test_allowed_origins_and_same_origin_pass(make_core_app, probe_counter):
     assert "Access-Control-Allow-Origin" not in resp.headers
     app.call("probe/bump", headers={"Origin": "https://shop.example.evil"}, status=403)
     app.call("probe/bump", headers={"Origin": "http://kiosk:8081"}, status=403)
+    # A listed origin on another site: browsers send Sec-Fetch-Site: cross-site with it.
+    app.call("probe/bump", headers={"Origin": "https://shop.example",
+                                    "Sec-Fetch-Site": "cross-site"})
+    assert probe_counter(app) == 7
+    app.call("probe/bump", headers={"Origin": "https://evil.example",
+                                    "Sec-Fetch-Site": "cross-site"}, status=403)
+    app.call("probe/bump", headers={"Sec-Fetch-Site": "cross-site"}, status=403)
+    assert probe_counter(app) == 7
     # Reads are not refused: a venue's web page may show the programme from anywhere.
     app.call("probe/echo", headers={"Sec-Fetch-Site": "cross-site",
                                     "Origin": "https://evil.example"})
-    assert probe_counter(app) == 6
+    assert probe_counter(app) == 7
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
