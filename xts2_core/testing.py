@@ -30,9 +30,10 @@ Fixtures (docs/testing-plugins.md has examples):
 ``xts2_plugin``        ``xts2_plugin(func, …, hookname=func, …)`` → a throwaway plugin whose hooks
                        are the given functions (named after the hooks they implement). It records
                        each call in ``plugin.calls`` as ``(hook name, {argument: value})``.
-``xts2_live_server``   ``start(plugins=None, threads=8, **settings)`` → a :class:`LiveServer`: a real
-                       ``pserve`` on this test's database, with the same terminal key and admin
-                       password ready (stopped after the test; call twice for two processes).
+``xts2_live_server``   ``start(plugins=None, threads=8, env=None, **settings)`` → a
+                       :class:`LiveServer`: a real ``pserve`` on this test's database, with the
+                       same terminal key and admin password ready (stopped after the test; call
+                       twice for two processes); ``env`` adds environment variables.
 ``xts2_settings``      the settings every test app starts from (database URL, fast argon2, clock).
 ``xts2_database_url``  this test's fresh, migrated, empty database.
 """
@@ -69,9 +70,10 @@ class XTS2TestApp:
     """A WebTest app with a terminal key and the admin password ready.
 
     ``app.call(path, params)`` answers the JSON body; ``app.xml(path, params)`` the lxml root;
-    ``app.get``/``app.post`` are WebTest's own (any path, full control). ``app.load(season)`` loads
-    season data; ``app.clock`` is the clock ``request.now`` reads; ``app.session()`` is a
-    committed database session for set-up a season file cannot express.
+    ``app.get``/``post``/``put``/``delete``/``head`` are WebTest's own (any path, full
+    control). ``app.load(season)`` loads season data; ``app.clock`` is the clock ``request.now``
+    reads; ``app.session()`` is a committed database session for set-up a season file cannot
+    express.
     """
 
     def __init__(self, app: Any, terminal_key: str, admin_password: str) -> None:
@@ -136,6 +138,18 @@ class XTS2TestApp:
     def post(self, *a: Any, **kw: Any) -> Any:
         """WebTest's ``post`` (no key, password or format added)."""
         return self.app.post(*a, **kw)
+
+    def put(self, *a: Any, **kw: Any) -> Any:
+        """WebTest's ``put`` (no key, password or format added)."""
+        return self.app.put(*a, **kw)
+
+    def delete(self, *a: Any, **kw: Any) -> Any:
+        """WebTest's ``delete`` (no key, password or format added)."""
+        return self.app.delete(*a, **kw)
+
+    def head(self, *a: Any, **kw: Any) -> Any:
+        """WebTest's ``head`` (no key, password or format added)."""
+        return self.app.head(*a, **kw)
 
     def session(self) -> Any:
         """A context manager: a session in its own committed transaction (test set-up)."""
@@ -415,13 +429,16 @@ class LiveServer:
     ``get(path, params)`` and ``call(path, params, key=True, admin=False)`` answer
     ``(HTTP status, JSON body)``; ``terminal_key`` and ``admin_password`` are the test terminal's
     key and the admin password (the fixture puts both into the database before the server starts).
-    ``kill()`` ends it abruptly (a crash), ``stop()`` politely; ``log`` is its output.
+    ``kill()`` ends it abruptly (a crash), ``stop()`` politely; ``log`` is its output. ``env``:
+    environment variables for the process, over the test's own.
     """
 
-    def __init__(self, ini: Path, port: int | None = None, log: Path | None = None) -> None:
+    def __init__(self, ini: Path, port: int | None = None, log: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.ini, self.port = ini, port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or ini.with_suffix(f".{self.port}.log")
+        self.env = dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.terminal_key = TEST_KEY
         self.admin_password = TEST_PASSWORD
@@ -430,7 +447,8 @@ class LiveServer:
         pserve = Path(sys.executable).with_name("pserve")
         self._logfile = open(self.log, "ab")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen([str(pserve), str(self.ini), f"http_port={self.port}"],
-                                     stdout=self._logfile, stderr=subprocess.STDOUT)
+                                     stdout=self._logfile, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -502,20 +520,23 @@ def _ensure_credentials(url: str) -> None:
 
 @pytest.fixture
 def xts2_live_server(xts2_database_url: str, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """``start(plugins=None, threads=8, **settings)`` → a started :class:`LiveServer`.
+    """``start(plugins=None, threads=8, env=None, **settings)`` → a started :class:`LiveServer`.
 
     A real ``pserve`` (waitress) on this test's database, for what WebTest cannot show: several
     processes, real concurrency, crashes. Load data first (an ``xts2_app_factory`` app shares the
-    database); the test terminal and the admin password are ready. Mark such tests ``live``.
+    database); the test terminal and the admin password are ready. ``env`` adds environment
+    variables to the server's (``{"XTS2_DATABASE_URL": …}``); ``settings`` are ini settings.
+    Mark such tests ``live``.
     """
     servers: list[LiveServer] = []
 
-    def start(plugins: list[str] | None = None, threads: int = 8, **settings: Any) -> LiveServer:
+    def start(plugins: list[str] | None = None, threads: int = 8,
+              env: dict[str, str] | None = None, **settings: Any) -> LiveServer:
         if not servers:
             _ensure_credentials(xts2_database_url)
         ini = write_ini(tmp_path / f"server{len(servers)}.ini", xts2_database_url, plugins,
                         threads, **settings)
-        server = LiveServer(ini)
+        server = LiveServer(ini, env=env)
         servers.append(server)
         return server.start()
 

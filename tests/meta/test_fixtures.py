@@ -82,3 +82,36 @@ def test_a_throwaway_plugin_keeps_hookimpl_options_and_wrappers(xts2_app_factory
     assert order == ["before", "sell", "after first"]
     assert [name for name, _ in plugin.calls] == ["register_item_types", "validate_add_item"]
     assert app.registry["xts2.item_types"] == {"first": "test-plugin-1"}
+
+
+def test_put_delete_and_head_pass_through_to_webtest(xts2_app_factory):
+    app = xts2_app_factory(plugins=[])
+    for resp in (app.put("/v2/xts/getstats", status=405),
+                 app.delete("/v2/baskets/newbasket", {"terminalkey": app.terminal_key},
+                            status=405)):
+        assert resp.headers["Allow"] == "GET, HEAD, POST"
+        assert resp.content_type == "application/xml"  # nothing added: no format=json
+    head = app.head("/v2", status=200)
+    assert head.body == b"" and head.content_type == "application/xml"
+    app.head("/v2/xts/getstats", status=401)  # nothing added: no key
+    assert app.head("/v2/xts/getstats", headers={"X-XTS2-Key": app.terminal_key}).body == b""
+
+
+@pytest.mark.live
+def test_the_live_server_gets_the_environment_given(xts2_live_server, xts2_app_factory, tmp_path):
+    """``env`` reaches pserve: there XTS2_DATABASE_URL points the server at another database."""
+    import sqlalchemy as sa
+
+    from xts2_core.migrate import upgrade
+    from xts2_core.plugins import get_plugin_manager
+
+    app = xts2_app_factory(plugins=["tickets"])
+    app.load({"shows": [{"name": "Hamlet"}]})
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    engine = sa.create_engine(other)
+    upgrade(engine, get_plugin_manager({}))
+    engine.dispose()
+    server = xts2_live_server(plugins=["tickets"], env={"XTS2_DATABASE_URL": other})
+    status, body = server.get("tickets/getshows")
+    assert (status, body["shows"]) == (200, [])
+    assert [s["name"] for s in app.call("tickets/getshows")["shows"]] == ["Hamlet"]
