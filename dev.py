@@ -42,7 +42,7 @@ def install(extra: str) -> None:
         return
     print(f"installing XTS2 ({extra}) into .venv …", flush=True)
     args = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*args, "--upgrade", "pip", "setuptools<81", "wheel"], check=True)
+    subprocess.run([*args, "--upgrade", "pip", "setuptools<80.9", "wheel"], check=True)
     editable = []
     for p in pkgs:
         editable += ["-e", f"{p}[{extra}]" if p == "." else p]
