@@ -117,6 +117,26 @@ def _check_known(conn: sa.Connection, script: ScriptDirectory) -> None:
         "and name it in the setting xts2.plugins.disable")
 
 
+def schema_diff(engine: sa.Engine, prefix: str | None = None) -> list[Any]:
+    """What autogenerate would still change to make the database match the models.
+
+    Empty when the migrations and the models agree. ``prefix`` (``"tickets_"``) limits the
+    comparison to one plugin's tables.
+    """
+    from alembic.autogenerate import compare_metadata
+
+    def include_object(obj: Any, name: Any, type_: str, reflected: Any, compare_to: Any) -> bool:
+        if prefix is None:
+            return True
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return table is None or table.name.startswith(prefix)
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object})
+        return compare_metadata(context, Base.metadata)
+
+
 def current_heads(engine: sa.Engine) -> set[str]:
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())

@@ -395,6 +395,29 @@ def xts2_plugin() -> Callable[..., Any]:
     return make_plugin
 
 
+def assert_migrations_match_models(database_url: str, plugin: str) -> None:
+    """Assert that ``plugin``'s tables, as its migrations made them, match its models.
+
+    Use it with the ``xts2_database_url`` fixture (a database migrated to heads)::
+
+        def test_schema(xts2_database_url):
+            assert_migrations_match_models(xts2_database_url, "donations")
+    """
+    from .db import get_engine
+    from .migrate import schema_diff
+    from .plugins import get_plugin_manager
+
+    get_plugin_manager({})  # imports every installed plugin, so its models are on Base
+    engine = get_engine({"sqlalchemy.url": database_url})
+    try:
+        tables = [t for t in sa.inspect(engine).get_table_names() if t.startswith(f"{plugin}_")]
+        diff = schema_diff(engine, prefix=f"{plugin}_")
+    finally:
+        engine.dispose()
+    assert tables, f"the migrations made no {plugin}_ tables"
+    assert diff == [], f"{plugin}'s migrations and models differ: {diff}"
+
+
 # -- real servers ----------------------------------------------------------------------------
 
 def free_port() -> int:

@@ -7,20 +7,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
-from xts2_core.db import Base, get_engine
-from xts2_core.migrate import current_heads, pending_revisions, upgrade
+from xts2_core.db import get_engine
+from xts2_core.migrate import current_heads, pending_revisions, schema_diff, upgrade
 from xts2_core.plugins import get_plugin_manager
 
 CORE_BASE = "722e2adbdfe8"
 
 
 def _diff(engine: sa.Engine) -> list:
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(context, Base.metadata)
+    return schema_diff(engine)
 
 
 def _table(diff) -> str:
