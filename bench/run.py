@@ -34,6 +34,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from xts2_core.scratchdb import scratch_postgresql_database
+
 from . import datagen, report
 from .load import SaleSpec, one_sale, wrk_available
 from .queries import QueryCounter
@@ -81,20 +83,9 @@ def database(kind: str, size: int, workdir: Path, pg_url: str) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    admin_url = sa.make_url(pg_url)
-    if admin_url.drivername in ("postgresql", "postgres"):
-        admin_url = admin_url.set(drivername="postgresql+psycopg")
-    name = f"xts2_bench_{size}x_{os.getpid()}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_postgresql_database(pg_url, f"xts2_bench_{size}x_{os.getpid()}",
+                                     unique=False) as url:
+        yield url
 
 
 # -- load ------------------------------------------------------------------------------------

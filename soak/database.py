@@ -3,17 +3,21 @@ and ``production.ini`` (``XTS2_DATABASE_URL`` names the database)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
+from xts2_core.scratchdb import psycopg_url, scratch_postgresql_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_INI = ROOT / "production.ini"
@@ -32,30 +36,19 @@ def cli(*args: str, url: str, stdin: str | None = None) -> str:
 
 
 def sa_url(url: str) -> sa.URL:
-    u = sa.make_url(url)
-    if u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+psycopg")
-    return u
+    return psycopg_url(url)
 
 
-def create_postgresql(server_url: str) -> tuple[str, Any]:
+def create_postgresql(server_url: str) -> tuple[str, Callable[[], None]]:
     """Create a database of its own on the server of ``server_url``; → (its URL, a dropper)."""
-    base = sa_url(server_url)
-    name = f"xts2_soak_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    stack = contextlib.ExitStack()
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = stack.enter_context(
+            scratch_postgresql_database(server_url, f"xts2_soak_{os.getpid()}"))
     except sa.exc.OperationalError as exc:
-        raise SystemExit(f"soak: PostgreSQL at {base.render_as_string()} cannot be reached: "
-                         f"{exc.orig}") from exc
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+        raise SystemExit(f"soak: PostgreSQL at {sa_url(server_url).render_as_string()} cannot be "
+                         f"reached: {exc.orig}") from exc
+    return url, stack.close
 
 
 @dataclass

@@ -40,6 +40,7 @@ Fixtures (docs/testing-plugins.md has examples):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -52,7 +53,6 @@ import time
 import types
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import transaction
+
+from .scratchdb import psycopg_url, scratch_postgresql_database
 
 TEST_PASSWORD = "admin-password-for-tests"
 TEST_KEY = "test-terminal-key-0001"
@@ -195,13 +197,6 @@ def _all_plugins_manager() -> Any:
     return get_plugin_manager({})
 
 
-def _pg_admin_url(url: str) -> sa.URL:
-    u = sa.make_url(url)
-    if u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+psycopg")
-    return u
-
-
 @pytest.fixture(scope="session")
 def _xts2_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from .migrate import upgrade
@@ -209,26 +204,19 @@ def _xts2_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     url = os.environ.get(DB_ENV)
     pm = _all_plugins_manager()
     if url:
-        base = _pg_admin_url(url)
-        name = f"xts2_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        except sa.exc.OperationalError as exc:
-            pytest.fail(f"{DB_ENV} is set but PostgreSQL cannot be reached: {exc.orig}",
-                        pytrace=False)
-        test_url = base.set(database=name)
-        engine = sa.create_engine(test_url)
-        upgrade(engine, pm)
-        with engine.connect() as conn:
-            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-        engine.dispose()
-        yield {"kind": "postgresql", "url": test_url.render_as_string(hide_password=False),
-               "tables": tables}
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        with contextlib.ExitStack() as stack:
+            try:
+                test_url = stack.enter_context(
+                    scratch_postgresql_database(url, f"xts2_test_{os.getpid()}"))
+            except sa.exc.OperationalError as exc:
+                pytest.fail(f"{DB_ENV} is set but PostgreSQL cannot be reached: {exc.orig}",
+                            pytrace=False)
+            engine = sa.create_engine(test_url)
+            upgrade(engine, pm)
+            with engine.connect() as conn:
+                tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+            engine.dispose()
+            yield {"kind": "postgresql", "url": test_url, "tables": tables}
     else:
         template = tmp_path_factory.mktemp("xts2db") / "template.sqlite"
         engine = sa.create_engine(f"sqlite:///{template}")
@@ -529,7 +517,7 @@ def _ensure_credentials(url: str) -> None:
     from .season import LoadContext, upsert_terminal
     from .values import utcnow
 
-    engine = sa.create_engine(_pg_admin_url(url))
+    engine = sa.create_engine(psycopg_url(url))
     try:
         with Session(engine) as db, db.begin():
             hasher = password_hasher({"xts2.argon2.time_cost": 1, "xts2.argon2.memory_cost": 64,

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from lxml import etree
 from pydantic import Field
 
@@ -45,6 +44,7 @@ from xts2_core import (
     hookimpl,
 )
 from xts2_core.models import Setting
+from xts2_core.scratchdb import scratch_postgresql_database
 from xts2_core.testing import write_ini
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,16 +265,5 @@ def empty_pg_database() -> Any:
     url = pg_admin_url()
     if not url:
         pytest.skip("XTS2_TEST_DATABASE_URL is not set (PostgreSQL tests run when it is)")
-    import uuid
-
-    base = sa.make_url(url).set(drivername="postgresql+psycopg")
-    name = f"xts2_core_empty_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_postgresql_database(url, "xts2_core_empty") as scratch:
+        yield scratch
