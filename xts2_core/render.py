@@ -80,35 +80,114 @@ def emap(tag: str, entries: dict[str, Any], attrs: dict[str, Any] | None = None,
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+_NOT_XML = _NOT_XML_RE.search
+#: What an attribute value (or, less ``"``, ``\n`` and ``\t``, a text) must escape, or XML cannot
+#: carry: when a value has none of these it is written as it is.
+_ATTR_SPECIAL = re.compile('[\x00-\x1f&<>"\ud800-\udfff\ufffe\uffff]').search
+_TEXT_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f&<>\ud800-\udfff\ufffe\uffff]").search
+#: libxml2's escapes (the serializer lxml used to write these answers, byte for byte).
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
 def _xml_text(value: Any, tz: tzinfo) -> str:
+    """The text of a value, characters XML cannot carry replaced by U+FFFD (not yet escaped)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return format_datetime(value, tz)
     text = str(value)
-    return _NOT_XML_RE.sub("\ufffd", text) if _NOT_XML_RE.search(text) else text
+    return _NOT_XML_RE.sub("\ufffd", text) if _NOT_XML(text) else text
 
 
-def _to_xml(e: E, parent: Any, tz: tzinfo) -> None:
-    node = etree.SubElement(parent, e.tag) if parent is not None else etree.Element(e.tag)
-    for k, v in e.attrs.items():
-        if v is not None:
-            node.set(k, _xml_text(v, tz))
-    if e.text is not None:
-        node.text = _xml_text(e.text, tz)
-    for c in e.children:
-        _to_xml(c, node, tz)
-    return node
+def _escape_text(text: str) -> str:
+    if _TEXT_SPECIAL(text) is None:
+        return text
+    if _NOT_XML(text):
+        text = _NOT_XML_RE.sub("\ufffd", text)
+    return text.translate(_TEXT_ESCAPES)
+
+
+#: Tag and attribute names already checked to be XML names (they come from code, so few).
+_NAMES: set[str] = set()
+
+
+def _check_names(tag: str, names: Any) -> None:
+    """Refuse a name that is not an XML name, as lxml did (``ValueError``)."""
+    etree.Element(tag, {name: "" for name in names})
+    if len(_NAMES) < 10_000:
+        _NAMES.add(tag)
+        _NAMES.update(names)
 
 
 def render_xml(envelope_attrs: dict[str, Any], payload: list[E], tz: tzinfo) -> bytes:
-    root = etree.Element("xts2")
-    for k, v in envelope_attrs.items():
-        if v is not None:
-            root.set(k, _xml_text(v, tz))
-    for e in payload:
-        _to_xml(e, root, tz)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    """The XML answer, written directly as libxml2 (through lxml) wrote it with ``pretty_print``:
+    two-space indents, ``<tag/>`` when empty, and no indents inside an element that has text.
+    Each datetime is formatted once per answer (a programme or a basket repeats its starts)."""
+    dates: dict[datetime, str] = {}
+    out: list[str] = []
+    write = out.append
+    names = _NAMES
+
+    def attrs(e: E) -> str:
+        parts = []
+        for k, v in e.attrs.items():
+            kind = type(v)
+            if kind is int:
+                parts.append(f' {k}="{v}"')
+            elif kind is str:
+                if _ATTR_SPECIAL(v) is not None:
+                    if _NOT_XML(v):
+                        v = _NOT_XML_RE.sub("\ufffd", v)
+                    v = v.translate(_ATTR_ESCAPES)
+                parts.append(f' {k}="{v}"')
+            elif kind is datetime:
+                # equal datetimes (one instant, or one naive time) format alike in ``tz``
+                text = dates.get(v)
+                if text is None:
+                    text = dates[v] = format_datetime(v, tz)
+                parts.append(f' {k}="{text}"')
+            elif v is not None:
+                text = _xml_text(v, tz)
+                if _ATTR_SPECIAL(text) is not None:
+                    text = text.translate(_ATTR_ESCAPES)
+                parts.append(f' {k}="{text}"')
+        return "".join(parts)
+
+    def inline(e: E) -> None:
+        if not names.issuperset(e.attrs) or e.tag not in names:
+            _check_names(e.tag, e.attrs)
+        if e.text is None and not e.children:
+            write(f"<{e.tag}{attrs(e)}/>")
+            return
+        write(f"<{e.tag}{attrs(e)}>")
+        if e.text is not None:
+            write(_escape_text(_xml_text(e.text, tz)))
+        for c in e.children:
+            inline(c)
+        write(f"</{e.tag}>")
+
+    def block(e: E, indent: str) -> None:
+        if e.text is not None:
+            write(indent)
+            inline(e)
+            write("\n")
+            return
+        if not names.issuperset(e.attrs) or e.tag not in names:
+            _check_names(e.tag, e.attrs)
+        if not e.children:
+            write(f"{indent}<{e.tag}{attrs(e)}/>\n")
+            return
+        write(f"{indent}<{e.tag}{attrs(e)}>\n")
+        inner = indent + "  "
+        for c in e.children:
+            block(c, inner)
+        write(f"{indent}</{e.tag}>\n")
+
+    write("<?xml version='1.0' encoding='utf-8'?>\n")
+    block(E("xts2", envelope_attrs, payload), "")
+    return "".join(out).encode("utf-8")
 
 
 # -- JSON ------------------------------------------------------------------------------------
