@@ -120,7 +120,7 @@ def get_session_factory(engine: sa.Engine) -> sessionmaker[Session]:
 def get_tm_session(session_factory: sessionmaker[Session], transaction_manager: Any,
                    request: Any = None) -> Session:
     """A session joined to ``transaction_manager`` (the request's, or a script's)."""
-    dbsession = session_factory(info={"request": request})
+    dbsession = session_factory(info={"request": request, "tm": transaction_manager})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 
@@ -130,11 +130,18 @@ def begin_write(dbsession: Session) -> None:
 
     Called by the dispatcher before a command that changes state runs, so that SQLite serialises
     writers from their first read; a no-op on other databases and if the session already began.
+
+    The transaction is also marked as changed, so that it commits even when the command wrote only
+    through Core statements (``session.execute(sa.insert(table), …)``): zope.sqlalchemy notices
+    ORM flushes by itself, and would otherwise roll such a transaction back as read-only.
     """
     if not dbsession.in_transaction():
         request = dbsession.info.get("request")
         immediate = request is None or locks_enabled(request)
         dbsession.connection(execution_options={"xts2_write": immediate})
+    tm = dbsession.info.get("tm")
+    if tm is not None:
+        zope.sqlalchemy.mark_changed(dbsession, transaction_manager=tm)
 
 
 def locks_enabled(request: Any) -> bool:

@@ -36,7 +36,6 @@ from xts2_core import (
     parse_params,
 )
 
-from .commands import get_performance
 from .counts import SUMS_BY_PERFORMANCE_TICKETTYPE, SUMS_BY_TICKETTYPE, counts_of, is_past
 from .labels import performance_label, tickets
 from .models import Performance, Show, Ticket, TicketType
@@ -55,6 +54,22 @@ class TicketItemParams(Params):
     refund: Bool = False
 
 
+#: What a sale needs to know, in one statement: the performance (its row locked, as every writer
+#: does before it counts), its show's name, and the ticket type asked for whatever its show (the
+#: outer join finds it or not). Parameters ``performance``, ``tickettype``.
+_SALE = (
+    sa.select(Performance.id, Performance.show_id, Performance.start, Performance.capacity,
+              Performance.heldback, Show.name.label("showname"),
+              TicketType.id.label("tt_id"), TicketType.show_id.label("tt_show"),
+              TicketType.name.label("tt_name"), TicketType.price.label("tt_price"))
+    .join(Show, Show.id == Performance.show_id)
+    .outerjoin(TicketType, TicketType.id == sa.bindparam("tickettype"))
+    .where(Performance.id == sa.bindparam("performance")))
+_SALE_LOCKED = _SALE.with_for_update(of=Performance)
+#: A Core insert: the row is written at once, without a flush of the ORM's unit of work.
+_TICKET = sa.insert(Ticket.__table__)
+
+
 def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
                       ) -> NewItem | None:
     """Parse ``item.*``, lock the performance, count, and agree or refuse."""
@@ -64,27 +79,28 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
                      context={"tz": request.tz, "now": request.now})
     db = request.dbsession
     now = request.now
-    perf = get_performance(request, p.performance, "item.performance", lock=True)
-    show = db.get(Show, perf.show_id)
-    label = performance_label(show.name, perf.start, request.tz)
-    tt = db.get(TicketType, p.tickettype)
-    if tt is None:
+    stmt = _SALE_LOCKED if locks_enabled(request) else _SALE
+    perf = db.execute(stmt, {"performance": p.performance, "tickettype": p.tickettype}).first()
+    if perf is None:
+        raise NotFound(f"no performance {p.performance}", param="item.performance")
+    label = performance_label(perf.showname, perf.start, request.tz)
+    if perf.tt_id is None:
         raise NotFound(f"no ticket type {p.tickettype}", param="item.tickettype")
-    if tt.show_id != perf.show_id:
-        other = db.get(Show, tt.show_id)
-        raise ItemRejected(f"Ticket type {tt.name} ({tt.id}) is for {other.name}, not for "
-                           f"{show.name}", param="item.tickettype")
+    if perf.tt_show != perf.show_id:
+        other = db.get(Show, perf.tt_show)
+        raise ItemRejected(f"Ticket type {perf.tt_name} ({perf.tt_id}) is for {other.name}, "
+                           f"not for {perf.showname}", param="item.tickettype")
 
     by_type = {row.tickettype_id: row for row in db.execute(
         SUMS_BY_TICKETTYPE, {"now": now, "performance": perf.id})}
     if p.refund:
-        row = by_type.get(tt.id)
+        row = by_type.get(perf.tt_id)
         refundable = max(0, int(row.sold) - int(row.refunding)) if row is not None else 0
         if p.quantity > refundable:
             if refundable == 0:
-                raise ItemRejected(f"No {tt.name} tickets for {label} are left to refund",
+                raise ItemRejected(f"No {perf.tt_name} tickets for {label} are left to refund",
                                    param="item.quantity")
-            raise ItemRejected(f"Only {tickets(refundable)} of type {tt.name} for {label} "
+            raise ItemRejected(f"Only {tickets(refundable)} of type {perf.tt_name} for {label} "
                                f"can be refunded", param="item.quantity")
     else:
         if is_past(perf.start, now):
@@ -101,14 +117,14 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
                                param="item.quantity")
     _test_race_window(request)
 
-    description = f"{label}, {tt.name}"
+    description = f"{label}, {perf.tt_name}"
     return NewItem(
         quantity=p.quantity,
-        unit_price=-tt.price if p.refund else tt.price,
+        unit_price=-perf.tt_price if p.refund else perf.tt_price,
         description=f"Refund: {description}" if p.refund else description,
-        detail={"performance": perf.id, "show": show.id, "showname": show.name,
-                "start": perf.start.isoformat(), "tickettype": tt.id,
-                "tickettypename": tt.name, "refund": p.refund},
+        detail={"performance": perf.id, "show": perf.show_id, "showname": perf.showname,
+                "start": perf.start.isoformat(), "tickettype": perf.tt_id,
+                "tickettypename": perf.tt_name, "refund": p.refund},
     )
 
 
@@ -140,10 +156,9 @@ def item_added(request: Any, basket: Basket, item: BasketItem) -> None:
     if item.type != ITEM_TYPE:
         return
     d = item.detail
-    request.dbsession.add(Ticket(
-        item_id=item.id, performance_id=d["performance"], tickettype_id=d["tickettype"],
-        quantity=-item.quantity if d.get("refund") else item.quantity))
-    request.dbsession.flush()
+    request.dbsession.execute(_TICKET, {
+        "item_id": item.id, "performance_id": d["performance"], "tickettype_id": d["tickettype"],
+        "quantity": -item.quantity if d.get("refund") else item.quantity})
 
 
 def describe_item(request: Any, item: BasketItem) -> E | None:

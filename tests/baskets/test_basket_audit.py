@@ -166,7 +166,7 @@ def test_nothing_updates_or_deletes_the_audit():
 
 
 def test_audit_entries_are_only_added():
-    """Every use of AuditEntry in the code constructs, selects or defines it — nothing that
+    """Every use of AuditEntry in the code constructs, inserts, selects or defines it — nothing that
     could load an entry and change it (an ORM object changed in place would be an UPDATE)."""
     uses = []
     for p in code_files():
@@ -174,6 +174,6 @@ def test_audit_entries_are_only_added():
             if "AuditEntry" in line:
                 uses.append((p.relative_to(ROOT).as_posix(), line.strip()))
     allowed = re.compile(r"AuditEntry\(|class AuditEntry\b|import .*AuditEntry|^AuditEntry,?$"
-                         r"|select\(AuditEntry")
+                         r"|select\(AuditEntry|insert\(AuditEntry\.__table__\)")
     assert uses, "the pattern no longer finds the audit model"
     assert [u for u in uses if not allowed.search(u[1])] == []

@@ -4,9 +4,11 @@ what the core does with a provider's answers (refusals, bad items, start-up clas
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from basket_calls import add_widget, error, new_basket, rows
 
 from xts2_core import NewItem
+from xts2_core.models import BasketMetadata
 from xts2_core.plugins import PluginError
 
 
@@ -39,6 +41,21 @@ def test_notification_changes_are_kept(app):
     b = new_basket(app, expiry=30)["id"]
     add_widget(app, b, "1", forever=1)
     assert rows(app, "SELECT expires FROM core_basket WHERE id = :b", b=b) == [(None,)]
+
+
+def test_core_statements_of_a_hook_are_committed(xts2_app_factory, provider, xts2_plugin):
+    """A hook may write with a Core statement (no ORM flush): a command that changes state
+    commits its transaction all the same (zope.sqlalchemy alone would roll it back as unchanged)."""
+    def item_added(request, basket, item):
+        request.dbsession.execute(sa.insert(BasketMetadata.__table__).values(
+            basket_id=basket.id, key="noted", value=f"item {item.id}"))
+
+    app = xts2_app_factory(plugins=[], extra=[("testprovider", provider), xts2_plugin(item_added)])
+    b = new_basket(app)["id"]
+    w = add_widget(app, b, "1")["item"]["id"]
+    assert rows(app, "SELECT key, value FROM core_basket_metadata WHERE basket_id = :b", b=b) == [
+        ("noted", f"item {w}")]
+    assert rows(app, "SELECT count(*) FROM core_basket_item WHERE basket_id = :b", b=b) == [(1,)]
 
 
 def test_refused_additions_change_nothing(app, provider):

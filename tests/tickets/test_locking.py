@@ -44,7 +44,8 @@ def test_ticket_sale_locks_then_counts_then_writes(venue):
     ticket = _index(stmts, lambda s: s.startswith("INSERT INTO tickets_ticket"))
     assert lock < count < insert < ticket
     if dialect == "postgresql":
-        assert stmts[lock].endswith("FOR UPDATE")
+        # the performance row only (the statement joins its show and the ticket type)
+        assert stmts[lock].endswith("FOR UPDATE OF tickets_performance")
     else:
         assert stmts[0] == "BEGIN IMMEDIATE"
         assert stmts.count("BEGIN IMMEDIATE") == 1

@@ -29,6 +29,7 @@ from .service import (
     expiry_seconds,
     get_basket,
     get_item,
+    insert_item,
     item_value_sum,
     items_of,
     lock_item_and_target,
@@ -217,12 +218,10 @@ def additem(request: Any, p: AddItem) -> list[E]:
     new = check_new_item(p.type, hook.validate_add_item(
         request=request, basket=basket, item_type=p.type, params=request.params))
     race_window(request)
-    item = BasketItem(basket_id=basket.id, type=p.type, quantity=new.quantity,
-                      unit_price=new.unit_price, description=new.description[:500],
-                      detail=new.detail, added=request.now,
-                      terminal_id=request.terminal.id if request.terminal else None)
-    request.dbsession.add(item)
-    request.dbsession.flush()
+    item = insert_item(request, basket_id=basket.id, type=p.type, quantity=new.quantity,
+                       unit_price=new.unit_price, description=new.description[:500],
+                       detail=new.detail, added=request.now,
+                       terminal_id=request.terminal.id if request.terminal else None)
     hook.item_added(request=request, basket=basket, item=item)
     audit(request, "additem", basket.id, item.id, type=item.type, quantity=item.quantity,
           unit_price=item.unit_price, value=item.value, description=item.description)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..db import for_update, locks_enabled
 from ..errors import BadParam, Conflict, NotFound
@@ -26,6 +27,14 @@ EXPIRY_MIN, EXPIRY_MAX = 30, 604800
 DEFAULT_EXPIRY = 900
 
 
+#: Prebuilt (building a statement costs more CPU than running it); parameter ``id``.
+_BASKET = sa.select(Basket).where(Basket.id == sa.bindparam("id"))
+_BASKET_FRESH = _BASKET.execution_options(populate_existing=True)
+_BASKET_LOCKED = _BASKET_FRESH.with_for_update()
+_ITEMS = (sa.select(BasketItem).where(BasketItem.basket_id == sa.bindparam("basket"))
+          .order_by(BasketItem.id).execution_options(populate_existing=True))
+
+
 def get_basket(request: Any, basket_id: int, *, lock: bool = False,
                param: str = "basket") -> Basket:
     """The basket, or ``not_found`` naming ``param``; an expired basket is ``basket_expired``.
@@ -33,10 +42,10 @@ def get_basket(request: Any, basket_id: int, *, lock: bool = False,
     ``lock`` takes the basket's row lock and reads the row afresh (never a stale copy from the
     session), as every command that changes the basket must before it checks anything.
     """
-    q = sa.select(Basket).where(Basket.id == basket_id)
+    q = _BASKET
     if lock:
-        q = for_update(request, q).execution_options(populate_existing=True)
-    basket = request.dbsession.execute(q).scalar_one_or_none()
+        q = _BASKET_LOCKED if locks_enabled(request) else _BASKET_FRESH
+    basket = request.dbsession.execute(q, {"id": basket_id}).scalar_one_or_none()
     if basket is None:
         raise NotFound(f"no basket {basket_id}", param=param)
     if basket.is_expired(request.now):
@@ -80,10 +89,26 @@ def require_open(basket: Basket) -> None:
 
 
 def items_of(request: Any, basket_id: int) -> list[BasketItem]:
-    return list(request.dbsession.execute(
-        sa.select(BasketItem).where(BasketItem.basket_id == basket_id).order_by(BasketItem.id)
-        .execution_options(populate_existing=True)
-    ).scalars())
+    return list(request.dbsession.execute(_ITEMS, {"basket": basket_id}).scalars())
+
+
+#: A Core insert (the item's id comes back as the inserted primary key on every database).
+_INSERT_ITEM = sa.insert(BasketItem.__table__)
+
+
+def insert_item(request: Any, **values: Any) -> BasketItem:
+    """Write a new item at once and return it as a persistent :class:`BasketItem` of the session.
+
+    A Core insert, then the object is attached as if loaded: the same result as ``add`` and
+    ``flush``, for a fifth of the CPU (the unit of work's flush is the dearest step of an
+    ``additem``). Later changes to the object are flushed as usual.
+    """
+    db = request.dbsession
+    item_id = db.execute(_INSERT_ITEM, values).inserted_primary_key[0]
+    item = BasketItem(id=item_id, **values)
+    make_transient_to_detached(item)
+    db.add(item)
+    return item
 
 
 def value_of(items: list[BasketItem]) -> int:
@@ -127,6 +152,11 @@ def expires_at(request: Any, seconds: int) -> datetime:
     return request.now + timedelta(seconds=seconds)
 
 
+#: A Core insert: the entry is written at once, without the ORM's unit of work (which cost a
+#: flush per request for a row nothing reads back).
+_AUDIT = sa.insert(AuditEntry.__table__)
+
+
 def audit(request: Any, command: str, basket_id: int | None, item_id: int | None = None,
           **detail: Any) -> None:
     """Append one entry to the audit log: when, which terminal, which command, what changed.
@@ -134,10 +164,10 @@ def audit(request: Any, command: str, basket_id: int | None, item_id: int | None
     The log is append-only: nothing in XTS2 updates or deletes an entry (a test checks).
     """
     terminal = request.terminal
-    request.dbsession.add(AuditEntry(
-        at=request.now, terminal_id=terminal.id if terminal is not None else None,
-        admin=request.environ.get("xts2.access") == "admin",
-        command=command, basket_id=basket_id, item_id=item_id, detail=detail))
+    request.dbsession.execute(_AUDIT, {
+        "at": request.now, "terminal_id": terminal.id if terminal is not None else None,
+        "admin": request.environ.get("xts2.access") == "admin",
+        "command": command, "basket_id": basket_id, "item_id": item_id, "detail": detail})
 
 
 def check_item_types(request: Any, names: list[str], param: str) -> None:
