@@ -32,12 +32,15 @@ from .counts import (
     LATE_SALES,
     NOW,
     Counts,
-    counts_by_id,
+    counts_element,
     counts_for,
     counts_of,
+    counts_rows,
+    inline_constants,
     status,
     sums_by_performance,
     sums_by_tickettype,
+    taken_query,
 )
 from .labels import performance_label
 from .models import Performance, Show, TicketType
@@ -230,41 +233,56 @@ _PERFORMANCE_ROW = (Performance.id, Performance.show_id, Performance.start, Perf
 _rank = sa.func.row_number().over(
     partition_by=Performance.show_id, order_by=(Performance.start, Performance.id)
 ).label("rank")
-_window = (sa.select(Performance.id, _rank)
+_ranked = (sa.select(Performance.id, Performance.show_id, Performance.start, Performance.capacity,
+                     Performance.heldback, _rank)
            .where(Performance.start >= sa.bindparam("start", type_=UTCDateTime()),
                   Performance.start < sa.bindparam("until", type_=UTCDateTime()))
-           .subquery())
-#: The programme's performances: the first ``limit`` of each show in [start, until), by start.
-_PROGRAMME = (
-    sa.select(*_PERFORMANCE_ROW)
-    .join(_window, _window.c.id == Performance.id)
-    .join(Show, Show.id == Performance.show_id)
-    .where(_window.c.rank <= sa.bindparam("limit", type_=sa.Integer()))
-    .order_by(Performance.start, Performance.id))
+           .subquery("ranked"))
+#: The first ``limit`` performances of each show in [start, until) (through the index on start).
+_programme = (sa.select(_ranked.c.id, _ranked.c.show_id, _ranked.c.start, _ranked.c.capacity,
+                        _ranked.c.heldback)
+              .where(_ranked.c.rank <= sa.bindparam("limit", type_=sa.Integer()))
+              .cte("programme"))
+_taken = taken_query(NOW, sa.select(_programme.c.id)).subquery("taken")
+#: The programme in one statement of plain rows ``id, show_id, start, showname, free`` by start:
+#: its performances with their show's name, ``LEFT OUTER JOIN`` the sums of their tickets only
+#: (``free = capacity - heldback - sold - reserved``; ``available`` is ``max(0, free)``).
+#: Parameters ``start``, ``until``, ``limit``, ``now``.
+_PROGRAMME = inline_constants(
+    sa.select(_programme.c.id, _programme.c.show_id, _programme.c.start,
+              Show.name.label("showname"),
+              (_programme.c.capacity - _programme.c.heldback
+               - sa.func.coalesce(_taken.c.taken, 0)).label("free"))
+    .join(Show, Show.id == _programme.c.show_id)
+    .outerjoin(_taken, _taken.c.performance_id == _programme.c.id)
+    .order_by(_programme.c.start, _programme.c.id)
+)
 
 
 def getprogramme(request: Any, p: GetProgramme) -> E:
     """``<programme from until><show id name><performance id start available status/>…</show>…``:
     shows with a performance in [from, from + days) (venue calendar days), ordered by their
-    next one, with at most ``limit`` performances each."""
+    next one, with at most ``limit`` performances each. One statement."""
     now = request.now
     start = p.from_ or now
     until = local_days_after(start, p.days, request.tz)
-    rows = request.dbsession.execute(
-        _PROGRAMME, {"start": start, "until": until, "limit": p.limit}).all()
-    counts = counts_for(request.dbsession, now, rows)
-    shows: dict[int, E] = {}
-    for perf in rows:
-        show = shows.get(perf.show_id)
-        if show is None:
-            show = shows[perf.show_id] = E("show", {"id": perf.show_id, "name": perf.showname},
-                                           many=True)
-        c = counts[perf.id]
-        show.append(E("performance", {"id": perf.id, "start": perf.start,
-                                      "available": c.available,
-                                      "status": status(perf.start, now, c.available)},
-                      many=True))
-    return elist("programme", list(shows.values()), {"from": start, "until": until})
+    rows = request.dbsession.connection().execute(
+        _PROGRAMME, {"start": start, "until": until, "limit": p.limit, "now": now}).all()
+    late = now - LATE_SALES
+    shows: dict[int, list[E]] = {}
+    programme = []
+    for perf_id, show_id, perf_start, showname, free in rows:
+        perfs = shows.get(show_id)
+        if perfs is None:
+            show = E("show", {"id": show_id, "name": showname}, many=True)
+            programme.append(show)
+            perfs = shows[show_id] = show.children
+        available = free if free > 0 else 0
+        perfs.append(E("performance", {
+            "id": perf_id, "start": perf_start, "available": available,
+            "status": "past" if perf_start < late else "onsale" if available else "soldout"},
+            many=True))
+    return elist("programme", programme, {"from": start, "until": until})
 
 
 class GetNowAndNext(Params):
@@ -296,12 +314,12 @@ def getticketcounts(request: Any, p: GetTicketCounts) -> E:
     """``<ticketcounts><counts performance …/>…</ticketcounts>`` in the order asked (each id
     once); any unknown id is ``not_found`` naming ``performance``."""
     ids = list(dict.fromkeys(p.performance))
-    counts = counts_by_id(request.dbsession, request.now, ids)
-    missing = [str(i) for i in ids if i not in counts]
+    rows = counts_rows(request.dbsession, request.now, ids)
+    missing = [str(i) for i in ids if i not in rows]
     if missing:
         noun = "performance" if len(missing) == 1 else "performances"
         raise NotFound(f"no {noun} {', '.join(missing)}", param="performance")
-    return elist("ticketcounts", [counts[i].element() for i in ids])
+    return elist("ticketcounts", [counts_element(*rows[i]) for i in ids])
 
 
 class HoldBack(Params):

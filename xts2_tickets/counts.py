@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from xts2_core import Basket, BasketItem, E, UTCDateTime
 
@@ -64,10 +66,8 @@ class Counts:
         return max(0, self.capacity - self.sold - self.reserved)
 
     def element(self) -> E:
-        return E("counts", {
-            "performance": self.performance, "capacity": self.capacity, "sold": self.sold,
-            "reserved": self.reserved, "heldback": self.heldback, "available": self.available,
-        })
+        return counts_element(self.performance, self.capacity, self.heldback, self.sold,
+                              self.reserved)
 
 
 def is_past(start: datetime, now: datetime) -> bool:
@@ -88,33 +88,54 @@ NOW = sa.bindparam("now", type_=UTCDateTime())
 IDS = sa.bindparam("ids", expanding=True)
 
 
-def sums_query(now: Any, *group: Any) -> sa.Select[Any]:
-    """``SELECT group…, sold, reserved, refunding, revenue`` over tickets of baskets that still
-    exist; the caller adds a ``WHERE`` on :class:`Ticket` columns. ``now`` is a datetime or a bound
-    parameter (:data:`NOW` in the prebuilt statements)."""
+def _sums_cases(now: Any) -> dict[str, Any]:
+    """The ``CASE`` expression of each sum, per ticket (summed over a group)."""
     closed = Basket.state == "closed"
     live = Basket.live(now)
+    return {
+        "sold": sa.case((closed, Ticket.quantity), else_=0),
+        "reserved": sa.case((sa.and_(live, Ticket.quantity > 0), Ticket.quantity), else_=0),
+        "refunding": sa.case((sa.and_(live, Ticket.quantity < 0), -Ticket.quantity), else_=0),
+        "revenue": sa.case((closed, BasketItem.quantity * BasketItem.unit_price), else_=0),
+    }
 
-    def total(expr: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(expr), 0)
 
+def _tickets_of_baskets(now: Any, *columns: Any) -> sa.Select[Any]:
+    """``SELECT columns…`` over tickets of baskets that still exist."""
     return (
-        sa.select(
-            *group,
-            total(sa.case((closed, Ticket.quantity), else_=0)).label("sold"),
-            total(sa.case((sa.and_(live, Ticket.quantity > 0), Ticket.quantity), else_=0)
-                  ).label("reserved"),
-            total(sa.case((sa.and_(live, Ticket.quantity < 0), -Ticket.quantity), else_=0)
-                  ).label("refunding"),
-            total(sa.case((closed, BasketItem.quantity * BasketItem.unit_price), else_=0)
-                  ).label("revenue"),
-        )
+        sa.select(*columns)
         .select_from(Ticket)
         .join(BasketItem, BasketItem.id == Ticket.item_id)
         .join(Basket, Basket.id == BasketItem.basket_id)
         .where(Basket.not_expired(now))
-        .group_by(*group)
     )
+
+
+def sums_query(now: Any, *group: Any) -> sa.Select[Any]:
+    """``SELECT group…, sold, reserved, refunding, revenue`` over tickets of baskets that still
+    exist; the caller adds a ``WHERE`` on :class:`Ticket` columns. ``now`` is a datetime or a bound
+    parameter (:data:`NOW` in the prebuilt statements)."""
+    cases = _sums_cases(now)
+    return _tickets_of_baskets(now, *group, *(
+        sa.func.coalesce(sa.func.sum(case), 0).label(name) for name, case in cases.items()
+    )).group_by(*group)
+
+
+def inline_constants(statement: Any) -> Any:
+    """``statement`` with its constants (``'closed'``, ``0``) written into its SQL rather than
+    sent as parameters: every parameter costs CPU at every execution. Named parameters
+    (:data:`NOW`, ``ids``…) stay parameters."""
+    def literal(element: Any) -> Any:
+        if not isinstance(element, BindParameter) or not element.unique or element.expanding:
+            return None
+        value = element.value
+        if type(value) is int:
+            return sa.literal_column(str(value), element.type)
+        if type(value) is str and value.isalnum():
+            return sa.literal_column(f"'{value}'", element.type)
+        return None
+
+    return replacement_traverse(statement, {}, literal)
 
 
 #: Sums by performance of the performances ``ids``; parameters ``now``, ``ids``.
@@ -127,25 +148,61 @@ SUMS_BY_TICKETTYPE = sums_query(NOW, Ticket.tickettype_id).where(
 SUMS_BY_PERFORMANCE_TICKETTYPE = sums_query(
     NOW, Ticket.performance_id, Ticket.tickettype_id).where(Ticket.performance_id.in_(IDS))
 
-_sums_sq = SUMS_BY_PERFORMANCE.subquery("sums")
-#: ``id, capacity, heldback, sold, reserved, refunding`` of the performances ``ids`` (those
-#: that exist), in one statement of plain rows: the performances ``LEFT OUTER JOIN`` their sums.
-#: Parameters ``now``, ``ids``.
-COUNTS_BY_ID = (
-    sa.select(Performance.id, Performance.capacity, Performance.heldback,
-              sa.func.coalesce(_sums_sq.c.sold, 0).label("sold"),
-              sa.func.coalesce(_sums_sq.c.reserved, 0).label("reserved"),
-              sa.func.coalesce(_sums_sq.c.refunding, 0).label("refunding"))
-    .outerjoin(_sums_sq, _sums_sq.c.performance_id == Performance.id)
-    .where(Performance.id.in_(IDS))
-)
+
+def taken_query(now: Any, performance_ids: Any) -> sa.Select[Any]:
+    """``SELECT performance_id, taken`` (``sold + reserved``: all that ``available`` needs) of
+    the performances ``performance_ids`` (a ``SELECT`` of ids), grouped."""
+    cases = _sums_cases(now)
+    return (_tickets_of_baskets(now, Ticket.performance_id,
+                                sa.func.sum(cases["sold"] + cases["reserved"]).label("taken"))
+            .where(Ticket.performance_id.in_(performance_ids))
+            .group_by(Ticket.performance_id))
 
 
-def counts_by_id(dbsession: Any, now: datetime, ids: list[int]) -> dict[int, Counts]:
-    """``{performance id: Counts}`` of those of ``ids`` that exist, in one query."""
-    return {r.id: Counts(r.id, r.capacity, r.heldback, int(r.sold), int(r.reserved),
-                         int(r.refunding))
-            for r in dbsession.execute(COUNTS_BY_ID, {"now": now, "ids": ids})}
+def _counts_statement(performance: Any, ticket: Any) -> Any:
+    """``id, capacity, heldback, sold, reserved`` of the performances matching ``performance``
+    (those that exist) in one statement of plain rows: the performances ``LEFT OUTER JOIN``
+    the sums of their tickets (matching ``ticket``)."""
+    cases = _sums_cases(NOW)
+    sums = (_tickets_of_baskets(NOW, Ticket.performance_id,
+                                sa.func.sum(cases["sold"]).label("sold"),
+                                sa.func.sum(cases["reserved"]).label("reserved"))
+            .where(ticket).group_by(Ticket.performance_id).subquery("sums"))
+    return inline_constants(
+        sa.select(Performance.id, Performance.capacity, Performance.heldback,
+                  sa.func.coalesce(sums.c.sold, 0).label("sold"),
+                  sa.func.coalesce(sums.c.reserved, 0).label("reserved"))
+        .outerjoin(sums, sums.c.performance_id == Performance.id)
+        .where(performance))
+
+
+_ID = sa.bindparam("id")
+#: The counts of the performances ``ids``; parameters ``now``, ``ids``.
+COUNTS_BY_ID = _counts_statement(Performance.id.in_(IDS), Ticket.performance_id.in_(IDS))
+#: The counts of one performance ``id`` (no expanding ``IN`` to rewrite at each execution);
+#: parameters ``now``, ``id``.
+COUNTS_OF_ONE = _counts_statement(Performance.id == _ID, Ticket.performance_id == _ID)
+
+
+def counts_rows(dbsession: Any, now: datetime, ids: list[int]) -> dict[int, Any]:
+    """``{performance id: (id, capacity, heldback, sold, reserved)}`` of those of ``ids`` that
+    exist, in one statement. A read of what is flushed: it runs on the session's connection,
+    without the ORM's autoflush and row machinery."""
+    if len(ids) == 1:
+        statement, params = COUNTS_OF_ONE, {"now": now, "id": ids[0]}
+    else:
+        statement, params = COUNTS_BY_ID, {"now": now, "ids": ids}
+    return {row[0]: row for row in dbsession.connection().execute(statement, params)}
+
+
+def counts_element(performance: int, capacity: int, heldback: int, sold: int, reserved: int
+                   ) -> E:
+    """``<counts performance capacity sold reserved heldback available/>``."""
+    return E("counts", {
+        "performance": performance, "capacity": capacity, "sold": sold, "reserved": reserved,
+        "heldback": heldback,
+        "available": max(0, capacity - sold - reserved - heldback),
+    })
 
 
 def _sums(row: Any) -> Sums:
