@@ -148,6 +148,10 @@ def render_xml(envelope_attrs: dict[str, Any], payload: list[E], tz: tzinfo) -> 
                 if text is None:
                     text = dates[v] = format_datetime(v, tz)
                 parts.append(f' {k}="{text}"')
+            elif kind is bool:
+                parts.append(f' {k}="true"' if v else f' {k}="false"')
+            elif kind is Money:
+                parts.append(f' {k}="{v}"')
             elif v is not None:
                 text = _xml_text(v, tz)
                 if _ATTR_SPECIAL(text) is not None:
