@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import transaction
 import zope.sqlalchemy
 from pyramid.config import Configurator
 from pyramid.settings import asbool
@@ -192,21 +194,53 @@ def check_schema(engine: sa.Engine) -> None:
                        "XTS2 tables yet: run  xts2 initdb CONFIG  first")
 
 
+class ThreadSessions(threading.local):
+    """Each server thread's transaction manager and session, made once and reused by every request
+    the thread serves (one at a time): pyramid_tm begins and ends the manager's transaction per
+    request, and zope.sqlalchemy closes the session at its end (a closed session is empty and
+    ready again). Registering zope.sqlalchemy's events on a new session cost more CPU than a
+    simple query, on every request; the thread-local manager is what pyramid_tm's default
+    (``transaction.manager``) is too, kept explicit."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+        self.tm: Any = None
+        self.session: Session | None = None
+
+    def manager(self, request: Any = None) -> Any:
+        """``tm.manager_hook``: this thread's explicit transaction manager."""
+        if self.tm is None:
+            self.tm = transaction.TransactionManager(explicit=True)
+        return self.tm
+
+    def session_for(self, request: Any) -> Session:
+        """This thread's session for ``request`` (joined to ``request.tm``, this thread's)."""
+        session = self.session
+        if session is None or session.info.get("tm") is not request.tm:
+            session = self.session = get_tm_session(self.session_factory, request.tm, request)
+            return session
+        if session.in_transaction():
+            # Left by a request that used it outside its transaction: never carry a
+            # transaction (a stale snapshot, or a lock) into another request.
+            session.close()
+        session.info["request"] = request
+        return session
+
+
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     settings.setdefault("retry.attempts", 5)
+    engine = settings.get("xts2.engine") or get_engine(settings)
+    session_factory = get_session_factory(engine)
+    sessions = ThreadSessions(session_factory)
+    settings["tm.manager_hook"] = sessions.manager
     # pyramid_retry first, so each attempt gets a fresh transaction from pyramid_tm.
     config.include("pyramid_retry")
     config.include("pyramid_tm")
 
-    engine = settings.get("xts2.engine") or get_engine(settings)
-    session_factory = get_session_factory(engine)
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = session_factory
+    config.registry["dbsessions"] = sessions
     check_schema(engine)
 
-    def dbsession(request: Any) -> Session:
-        return get_tm_session(session_factory, request.tm, request)
-
-    config.add_request_method(dbsession, reify=True)
+    config.add_request_method(sessions.session_for, "dbsession", reify=True)
