@@ -230,33 +230,64 @@ class GetProgramme(Params):
 _PERFORMANCE_ROW = (Performance.id, Performance.show_id, Performance.start, Performance.capacity,
                     Performance.heldback, Show.name.label("showname"))
 
+_START = sa.bindparam("start", type_=UTCDateTime())
+_UNTIL = sa.bindparam("until", type_=UTCDateTime())
+_LIMIT = sa.bindparam("limit", type_=sa.Integer())
+_PROGRAMME_COLUMNS = (Performance.id, Performance.show_id, Performance.start, Performance.capacity,
+                      Performance.heldback)
+
 _rank = sa.func.row_number().over(
     partition_by=Performance.show_id, order_by=(Performance.start, Performance.id)
 ).label("rank")
-_ranked = (sa.select(Performance.id, Performance.show_id, Performance.start, Performance.capacity,
-                     Performance.heldback, _rank)
-           .where(Performance.start >= sa.bindparam("start", type_=UTCDateTime()),
-                  Performance.start < sa.bindparam("until", type_=UTCDateTime()))
+_ranked = (sa.select(*_PROGRAMME_COLUMNS, _rank)
+           .where(Performance.start >= _START, Performance.start < _UNTIL)
            .subquery("ranked"))
-#: The first ``limit`` performances of each show in [start, until) (through the index on start).
-_programme = (sa.select(_ranked.c.id, _ranked.c.show_id, _ranked.c.start, _ranked.c.capacity,
-                        _ranked.c.heldback)
-              .where(_ranked.c.rank <= sa.bindparam("limit", type_=sa.Integer()))
-              .cte("programme"))
-_taken = taken_query(NOW, sa.select(_programme.c.id)).subquery("taken")
-#: The programme in one statement of plain rows ``id, show_id, start, showname, free`` by start:
-#: its performances with their show's name, ``LEFT OUTER JOIN`` the sums of their tickets only
-#: (``free = capacity - heldback - sold - reserved``; ``available`` is ``max(0, free)``).
-#: Parameters ``start``, ``until``, ``limit``, ``now``.
-_PROGRAMME = inline_constants(
-    sa.select(_programme.c.id, _programme.c.show_id, _programme.c.start,
-              Show.name.label("showname"),
-              (_programme.c.capacity - _programme.c.heldback
-               - sa.func.coalesce(_taken.c.taken, 0)).label("free"))
-    .join(Show, Show.id == _programme.c.show_id)
-    .outerjoin(_taken, _taken.c.performance_id == _programme.c.id)
-    .order_by(_programme.c.start, _programme.c.id)
-)
+#: The first ``limit`` performances of each show in [start, until): the performances in the window
+#: (through the index on start), ranked per show.
+_programme_ranked = (
+    sa.select(_ranked.c.id, _ranked.c.show_id, _ranked.c.start, _ranked.c.capacity,
+              _ranked.c.heldback)
+    .where(_ranked.c.rank <= _LIMIT)
+    .cte("programme"))
+
+_shows_in_window = (sa.select(Performance.show_id).distinct()
+                    .where(Performance.start >= _START, Performance.start < _UNTIL)
+                    .subquery("shows"))
+_first = sa.orm.aliased(Performance, name="first")
+#: The same performances found by seeks instead (SQLite, whose window function costs more than
+#: the rest of the statement): for each show in the window, its first ``limit`` performances there,
+#: through the unique index on (show_id, start).
+_programme_seeks = (
+    sa.select(*_PROGRAMME_COLUMNS)
+    .select_from(_shows_in_window)
+    .join(Performance, Performance.id.in_(
+        sa.select(_first.id)
+        .where(_first.show_id == _shows_in_window.c.show_id, _first.start >= _START,
+               _first.start < _UNTIL)
+        .order_by(_first.start, _first.id).limit(_LIMIT)))
+    .cte("programme"))
+
+
+def _programme_statement(programme: Any) -> Any:
+    """The programme in one statement of plain rows ``id, show_id, start, showname, free`` by
+    start: the performances of ``programme`` with their show's name, ``LEFT OUTER JOIN`` the sums
+    of their tickets only (``free = capacity - heldback - sold - reserved``; ``available`` is
+    ``max(0, free)``). Parameters ``start``, ``until``, ``limit``, ``now``."""
+    taken = taken_query(NOW, sa.select(programme.c.id)).subquery("taken")
+    return inline_constants(
+        sa.select(programme.c.id, programme.c.show_id, programme.c.start,
+                  Show.name.label("showname"),
+                  (programme.c.capacity - programme.c.heldback
+                   - sa.func.coalesce(taken.c.taken, 0)).label("free"))
+        .join(Show, Show.id == programme.c.show_id)
+        .outerjoin(taken, taken.c.performance_id == programme.c.id)
+        .order_by(programme.c.start, programme.c.id))
+
+
+#: The programme statement by dialect: the ranking by window function (PostgreSQL, which would
+#: not turn the seeks' correlated ``IN`` into index lookups), or by seeks (SQLite).
+_PROGRAMME = _programme_statement(_programme_ranked)
+_PROGRAMME_SQLITE = _programme_statement(_programme_seeks)
 
 
 def getprogramme(request: Any, p: GetProgramme) -> E:
@@ -266,8 +297,9 @@ def getprogramme(request: Any, p: GetProgramme) -> E:
     now = request.now
     start = p.from_ or now
     until = local_days_after(start, p.days, request.tz)
-    rows = request.dbsession.connection().execute(
-        _PROGRAMME, {"start": start, "until": until, "limit": p.limit, "now": now}).all()
+    conn = request.dbsession.connection()
+    rows = conn.execute(_PROGRAMME_SQLITE if conn.dialect.name == "sqlite" else _PROGRAMME,
+                        {"start": start, "until": until, "limit": p.limit, "now": now}).all()
     late = now - LATE_SALES
     shows: dict[int, list[E]] = {}
     programme = []
