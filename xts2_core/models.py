@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import Base, UTCDateTime
 
@@ -74,8 +75,18 @@ class Basket(Base):
         return self.state == "open" and self.expires is not None and self.expires <= now
 
     def never_expire(self) -> None:
-        """Keep this open basket until it is closed (money does this once it holds a payment)."""
-        self.expires = None
+        """Keep this open basket until it is closed (money does this once it holds a payment).
+
+        Written at once with a Core ``UPDATE`` when the basket is in a session (cheaper than the
+        unit of work's flush of the change), else set on the object."""
+        session = object_session(self)
+        if session is None or self.id is None:
+            self.expires = None
+            return
+        if self.expires is not None:
+            session.execute(sa.update(Basket.__table__).where(
+                Basket.__table__.c.id == self.id).values(expires=None))
+        set_committed_value(self, "expires", None)
 
     @classmethod
     def live(cls, now: datetime) -> sa.ColumnElement[bool]:

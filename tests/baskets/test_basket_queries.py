@@ -71,3 +71,36 @@ def test_getbaskets_is_constant(app):
     params = {"limit": 1000, "name": "x", "state": "open", "persistent": "false",
               "contains": "widget", "excludes": "voucher", "widget": "W"}
     assert statements(app, "baskets/getbaskets", params).n == q_1000.n
+
+
+def _kinds(q: CountQueries) -> list[str]:
+    """``SELECT core_terminal``, ``INSERT core_basket``…: each statement's verb and first table."""
+    out = []
+    for s in q.statements:
+        words = s.split()
+        verb = words[0].upper()
+        if verb in ("BEGIN", "COMMIT", "ROLLBACK"):
+            continue
+        marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
+        out.append(f"{verb} {words[words.index(marker) + 1].strip(chr(34))}")
+    return out
+
+
+def test_writes_read_back_nothing_they_wrote(app):
+    """A new basket, a new item and the basket's changes are written by one statement each and
+    rendered from what was written: no statement reloads a row the command just wrote."""
+    with CountQueries(app.registry["dbengine"]) as q:
+        b = new_basket(app)["id"]
+    assert _kinds(q) == ["SELECT core_terminal", "INSERT core_basket", "INSERT core_audit"]
+    with CountQueries(app.registry["dbengine"]) as q:
+        add_widget(app, b, "1.00", forever=1)       # the provider keeps the basket for ever
+    assert _kinds(q) == ["SELECT core_terminal", "SELECT core_basket", "INSERT core_basket_item",
+                         "UPDATE core_basket", "INSERT core_audit", "SELECT core_basket_item"]
+    app.call("baskets/additem", {"basket": b, "type": "voucher", "item.amount": "1"})
+    with CountQueries(app.registry["dbengine"]) as q:
+        closed = app.call("baskets/closebasket", {"basket": b})["basket"]
+    assert closed["state"] == "closed" and "expires" not in closed
+    kinds = _kinds(q)
+    assert kinds[:3] == ["SELECT core_terminal", "SELECT core_basket", "SELECT core_basket_item"]
+    assert kinds.count("UPDATE core_basket") == 1 and kinds[-1] == "INSERT core_audit"
+    assert kinds.count("SELECT core_basket") == 1

@@ -30,11 +30,13 @@ from .service import (
     get_basket,
     get_item,
     insert_item,
+    insert_row,
     item_value_sum,
     items_of,
     lock_item_and_target,
     race_window,
     require_open,
+    update_basket,
     value_of,
 )
 
@@ -113,11 +115,9 @@ class NewBasket(Params):
 
 def newbasket(request: Any, p: NewBasket) -> E:
     seconds = expiry_seconds(request, p.expiry)
-    basket = Basket(state="open", persistent=False, created=request.now,
-                    expires=expires_at(request, seconds),
-                    terminal_id=request.terminal.id if request.terminal else None)
-    request.dbsession.add(basket)
-    request.dbsession.flush()
+    basket = insert_row(request, Basket, state="open", persistent=False, created=request.now,
+                        expires=expires_at(request, seconds),
+                        terminal_id=request.terminal.id if request.terminal else None)
     audit(request, "newbasket", basket.id, expiry=seconds, expires=basket.expires.isoformat())
     return basket_element(request, basket, 0, [])
 
@@ -177,10 +177,7 @@ def closebasket(request: Any, p: CloseBasket) -> E:
     hook = request.registry["xts2.pm"].hook
     hook.validate_close_basket(request=request, basket=basket)
     race_window(request)
-    basket.state = "closed"
-    basket.closed = request.now
-    basket.expires = None
-    request.dbsession.flush()
+    update_basket(request, basket, state="closed", closed=request.now, expires=None)
     hook.basket_closed(request=request, basket=basket)
     audit(request, "closebasket", basket.id, items=len(items), value=value)
     return basket_element(request, basket, value, items)

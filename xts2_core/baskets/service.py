@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import for_update, locks_enabled
 from ..errors import BadParam, Conflict, NotFound
@@ -92,23 +93,44 @@ def items_of(request: Any, basket_id: int) -> list[BasketItem]:
     return list(request.dbsession.execute(_ITEMS, {"basket": basket_id}).scalars())
 
 
-#: A Core insert (the item's id comes back as the inserted primary key on every database).
-_INSERT_ITEM = sa.insert(BasketItem.__table__)
+def insert_row(request: Any, model: type[Any], **values: Any) -> Any:
+    """Write a new row of ``model`` at once and return it as a persistent object of the session.
+
+    A Core insert (the new id comes back as the inserted primary key on every database), then the
+    object is attached as if loaded: the same result as ``add`` and ``flush``, for a fraction of the
+    CPU (the unit of work's flush was the dearest step of ``newbasket`` and ``additem``). Later
+    changes to the object are flushed as usual.
+    """
+    db = request.dbsession
+    table = model.__table__
+    for column in table.columns:  # every column gets its value, so no attribute is left unloaded
+        if column.key in values or column.primary_key:
+            continue
+        if column.default is not None and column.default.is_scalar:
+            values[column.key] = column.default.arg
+        elif column.nullable and column.server_default is None:
+            values[column.key] = None
+        else:
+            raise TypeError(f"insert_row({model.__name__}) needs a value for {column.key}")
+    row_id = db.execute(table.insert(), values).inserted_primary_key[0]
+    obj = model(id=row_id, **values)
+    make_transient_to_detached(obj)
+    db.add(obj)
+    return obj
 
 
 def insert_item(request: Any, **values: Any) -> BasketItem:
-    """Write a new item at once and return it as a persistent :class:`BasketItem` of the session.
+    """A new :class:`BasketItem`, written at once (:func:`insert_row`)."""
+    return insert_row(request, BasketItem, **values)
 
-    A Core insert, then the object is attached as if loaded: the same result as ``add`` and
-    ``flush``, for a fifth of the CPU (the unit of work's flush is the dearest step of an
-    ``additem``). Later changes to the object are flushed as usual.
-    """
-    db = request.dbsession
-    item_id = db.execute(_INSERT_ITEM, values).inserted_primary_key[0]
-    item = BasketItem(id=item_id, **values)
-    make_transient_to_detached(item)
-    db.add(item)
-    return item
+
+def update_basket(request: Any, basket: Basket, **values: Any) -> None:
+    """Set columns of a (locked) basket with one Core ``UPDATE``, and the object's attributes to
+    match, as loaded: without the unit of work's flush (see :func:`insert_row`)."""
+    request.dbsession.execute(sa.update(Basket.__table__).where(
+        Basket.__table__.c.id == basket.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(basket, key, value)
 
 
 def value_of(items: list[BasketItem]) -> int:
