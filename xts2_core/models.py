@@ -84,8 +84,7 @@ class Basket(Base):
             self.expires = None
             return
         if self.expires is not None:
-            session.execute(sa.update(Basket.__table__).where(
-                Basket.__table__.c.id == self.id).values(expires=None))
+            session.execute(UPDATE_BASKET, {"basket_id_": self.id, "expires": None})
         set_committed_value(self, "expires", None)
 
     @classmethod
@@ -97,6 +96,11 @@ class Basket(Base):
     def not_expired(cls, now: datetime) -> sa.ColumnElement[bool]:
         """SQL: any basket that still exists for the API (closed, or open and live)."""
         return sa.or_(cls.state == "closed", cls.expires.is_(None), cls.expires > now)
+
+
+#: ``UPDATE core_basket SET <the columns given> WHERE id = :basket_id_``, built once (executed
+#: with the basket's id and the new values as parameters).
+UPDATE_BASKET = Basket.__table__.update().where(Basket.__table__.c.id == sa.bindparam("basket_id_"))
 
 
 class BasketItem(Base):

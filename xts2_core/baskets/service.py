@@ -9,6 +9,7 @@ lock on an item's basket knows the item stays where it is.
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..db import for_update, locks_enabled
 from ..errors import BadParam, Conflict, NotFound
 from ..items import NewItem
-from ..models import AuditEntry, Basket, BasketItem
+from ..models import UPDATE_BASKET, AuditEntry, Basket, BasketItem
 
 #: newbasket/touchbasket ``expiry`` bounds, in seconds (API.md §8).
 EXPIRY_MIN, EXPIRY_MAX = 30, 604800
@@ -93,6 +94,11 @@ def items_of(request: Any, basket_id: int) -> list[BasketItem]:
     return list(request.dbsession.execute(_ITEMS, {"basket": basket_id}).scalars())
 
 
+@functools.cache
+def _insert_statement(table: sa.Table) -> sa.Insert:
+    return table.insert()  # its columns come from the parameters it is executed with
+
+
 def insert_row(request: Any, model: type[Any], **values: Any) -> Any:
     """Write a new row of ``model`` at once and return it as a persistent object of the session.
 
@@ -112,7 +118,7 @@ def insert_row(request: Any, model: type[Any], **values: Any) -> Any:
             values[column.key] = None
         else:
             raise TypeError(f"insert_row({model.__name__}) needs a value for {column.key}")
-    row_id = db.execute(table.insert(), values).inserted_primary_key[0]
+    row_id = db.execute(_insert_statement(table), values).inserted_primary_key[0]
     obj = model(id=row_id, **values)
     make_transient_to_detached(obj)
     db.add(obj)
@@ -127,8 +133,7 @@ def insert_item(request: Any, **values: Any) -> BasketItem:
 def update_basket(request: Any, basket: Basket, **values: Any) -> None:
     """Set columns of a (locked) basket with one Core ``UPDATE``, and the object's attributes to
     match, as loaded: without the unit of work's flush (see :func:`insert_row`)."""
-    request.dbsession.execute(sa.update(Basket.__table__).where(
-        Basket.__table__.c.id == basket.id).values(**values))
+    request.dbsession.execute(UPDATE_BASKET, {"basket_id_": basket.id, **values})
     for key, value in values.items():
         set_committed_value(basket, key, value)
 
