@@ -167,8 +167,15 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
         sale = c.get("sale")
         if sale is not None and db == "sqlite":
             ok = sale["sps"] >= 100 and sale["failures"] == 0
+            bare = (c.get("floor-static") or {}).get("rps")
+            # The target's 100/s is for a machine whose bare view answers 4,500 req/s; a shared
+            # machine is often slower, so the rate at that machine's speed is shown beside it
+            # (the verdict stays on the rate measured).
+            scaled = (f" (≈{sale['sps'] * CALIBRATION['floor-static'] / bare:,.0f} at the "
+                      f"calibrated speed: bare view {bare:,.0f} of "
+                      f"{CALIBRATION['floor-static']:,.0f} req/s)") if bare else ""
             out.append(("SQLite: full sale ≥ 100 sales/s, 16 clients, 1 process, none failing",
-                        f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed", ok))
+                        f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed{scaled}", ok))
         elif sale is not None:
             out.append((f"{name}: full sale, none failing (figure only)",
                         f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed",
