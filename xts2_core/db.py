@@ -25,6 +25,7 @@ from pyramid.config import Configurator
 from pyramid.settings import asbool
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from transaction.interfaces import NoTransaction
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +209,27 @@ class ThreadSessions(threading.local):
         self.session: Session | None = None
 
     def manager(self, request: Any = None) -> Any:
-        """``tm.manager_hook``: this thread's explicit transaction manager."""
-        if self.tm is None:
-            self.tm = transaction.TransactionManager(explicit=True)
+        """``tm.manager_hook``: this thread's explicit transaction manager, with no transaction.
+
+        A transaction still there was left by a request that ended badly (a failed commit keeps
+        its transaction; so does an exception pyramid_tm does not catch): it is aborted and the
+        manager and session are replaced, so one failure never breaks the thread's next request.
+        """
+        tm = self.tm
+        if tm is not None:
+            try:
+                leftover = tm.get()
+            except NoTransaction:
+                return tm
+            log.warning("aborting a transaction left by an earlier request on this thread")
+            try:
+                leftover.abort()
+            except Exception:  # it failed already; what matters is that it is gone
+                log.exception("aborting the left-over transaction failed")
+            if self.session is not None:
+                self.session.close()
+                self.session = None
+        self.tm = transaction.TransactionManager(explicit=True)
         return self.tm
 
     def session_for(self, request: Any) -> Session:

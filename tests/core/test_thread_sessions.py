@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from transaction.interfaces import NoTransaction
 
+from xts2_core import NewItem
+
 
 def _basket(app):
     return app.call("baskets/newbasket")["basket"]["id"]
@@ -56,3 +58,31 @@ def test_threads_have_sessions_of_their_own(xts2_testapp):
     t.join()
     assert seen["session"] is not None and seen["session"] is not mine
     assert sessions.session is mine
+
+
+def test_a_failed_commit_does_not_break_the_next_request(xts2_app_factory, xts2_plugin):
+    """A commit that fails keeps its transaction in the manager (the transaction package frees it
+    only on success); the thread's next request must still begin afresh and work."""
+    failures = []
+
+    def register_item_types():
+        return ["plain"]
+
+    def validate_add_item(item_type):
+        return NewItem(1, 250, "Plain thing") if item_type == "plain" else None
+
+    def item_added(request, item):
+        if not failures:
+            def refuse():
+                failures.append(item.id)
+                raise RuntimeError("the database refused the commit")
+            request.tm.get().addBeforeCommitHook(refuse)
+
+    app = xts2_app_factory(plugins=[], extra=[
+        xts2_plugin(register_item_types, validate_add_item, item_added)])
+    b = _basket(app)
+    failed = app.call("baskets/additem", {"basket": b, "type": "plain"}, status=500)
+    assert failed["error"]["code"] == "internal" and failures
+    answer = app.call("baskets/additem", {"basket": b, "type": "plain"})
+    assert [i["id"] for i in answer["basket"]["item"]] == [answer["item"]["id"]]
+    assert app.call("baskets/getbasket", {"basket": b})["basket"]["value"] == "2.50"
