@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from xts2_core import Basket, BasketItem, UTCDateTime
 
@@ -33,8 +34,13 @@ _BASKET_LINES = (sa.select(CafeLine.stock_id, sa.func.sum(BasketItem.quantity))
                  .join(BasketItem, BasketItem.id == CafeLine.item_id)
                  .where(BasketItem.basket_id == sa.bindparam("basket"))
                  .group_by(CafeLine.stock_id).order_by(CafeLine.stock_id))
-_SHIFT = (sa.update(Stock).where(Stock.id == sa.bindparam("stock"), Stock.level.is_not(None))
-          .values(level=Stock.level + sa.bindparam("by", type_=sa.Integer())))
+#: A Core UPDATE of the table (an ORM-enabled one would bring loaded objects up to date by
+#: evaluating the statement in Python, with the bound parameters' build-time values, None): the
+#: stock object of the session, if loaded, has its level expired instead (see shift_levels).
+_SHIFT = (sa.update(Stock.__table__)
+          .where(Stock.__table__.c.id == sa.bindparam("stock"),
+                 Stock.__table__.c.level.is_not(None))
+          .values(level=Stock.__table__.c.level + sa.bindparam("by", type_=sa.Integer())))
 
 
 def held(request: Any, stock_id: int) -> int:
@@ -57,5 +63,9 @@ def shift_levels(request: Any, basket: Basket, sign: int) -> None:
     other in a cycle; untracked items are left alone.
     """
     rows = request.dbsession.execute(_BASKET_LINES, {"basket": basket.id}).all()
+    db = request.dbsession
     for stock_id, quantity in rows:
-        request.dbsession.execute(_SHIFT, {"stock": stock_id, "by": sign * int(quantity)})
+        db.execute(_SHIFT, {"stock": stock_id, "by": sign * int(quantity)})
+        loaded = db.identity_map.get(identity_key(Stock, stock_id))
+        if loaded is not None:
+            db.expire(loaded, ["level"])

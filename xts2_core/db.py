@@ -201,39 +201,57 @@ class ThreadSessions(threading.local):
     request, and zope.sqlalchemy closes the session at its end (a closed session is empty and
     ready again). Registering zope.sqlalchemy's events on a new session cost more CPU than a
     simple query, on every request; the thread-local manager is what pyramid_tm's default
-    (``transaction.manager``) is too, kept explicit."""
+    (``transaction.manager``) is too, kept explicit.
+
+    A request made inside another on the same thread (``request.invoke_subrequest``) gets a
+    manager and a session of its own, as every request did before. :meth:`tween` counts the
+    requests running on the thread and, when the outermost ends, aborts a transaction it left in
+    the manager (a failed commit keeps its transaction in the transaction package): the database
+    lock goes at once, and the thread's next request begins afresh."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
         self.tm: Any = None
         self.session: Session | None = None
+        self.depth = 0
 
     def manager(self, request: Any = None) -> Any:
-        """``tm.manager_hook``: this thread's explicit transaction manager, with no transaction.
-
-        A transaction still there was left by a request that ended badly (a failed commit keeps
-        its transaction; so does an exception pyramid_tm does not catch): it is aborted and the
-        manager and session are replaced, so one failure never breaks the thread's next request.
-        """
+        """``tm.manager_hook``: this thread's explicit transaction manager, with no transaction
+        (a new one for a request nested in a running one)."""
         tm = self.tm
-        if tm is not None:
-            try:
-                leftover = tm.get()
-            except NoTransaction:
-                return tm
-            log.warning("aborting a transaction left by an earlier request on this thread")
+        if tm is None:
+            tm = self.tm = transaction.TransactionManager(explicit=True)
+            return tm
+        try:
+            tm.get()
+        except NoTransaction:
+            return tm
+        if self.depth >= 1:  # a subrequest: a request of this thread is still running
+            return transaction.TransactionManager(explicit=True)
+        self._discard_leftover()
+        return self.manager(request)
+
+    def _discard_leftover(self) -> None:
+        """Abort the transaction a request left behind; replace the manager and the session."""
+        tm, self.tm = self.tm, None
+        try:
+            leftover = tm.get() if tm is not None else None
+        except NoTransaction:
+            leftover = None
+        if leftover is not None:
+            log.warning("aborting a transaction left by a request that ended badly")
             try:
                 leftover.abort()
             except Exception:  # it failed already; what matters is that it is gone
                 log.exception("aborting the left-over transaction failed")
-            if self.session is not None:
-                self.session.close()
-                self.session = None
-        self.tm = transaction.TransactionManager(explicit=True)
-        return self.tm
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
     def session_for(self, request: Any) -> Session:
-        """This thread's session for ``request`` (joined to ``request.tm``, this thread's)."""
+        """The session of ``request``: this thread's (reused), or a new one for a subrequest."""
+        if request.tm is not self.tm:
+            return get_tm_session(self.session_factory, request.tm, request)
         session = self.session
         if session is None or session.info.get("tm") is not request.tm:
             session = self.session = get_tm_session(self.session_factory, request.tm, request)
@@ -244,6 +262,30 @@ class ThreadSessions(threading.local):
             session.close()
         session.info["request"] = request
         return session
+
+    def tween_factory(self, handler: Any, registry: Any) -> Any:
+        """Outside pyramid_tm: count the thread's running requests, and when the outermost ends,
+        leave the manager without a transaction (see the class)."""
+
+        def tween(request: Any) -> Any:
+            self.depth += 1
+            try:
+                return handler(request)
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    tm = self.tm
+                    if tm is not None:
+                        try:
+                            tm.get()
+                        except NoTransaction:
+                            pass
+                        else:
+                            self._discard_leftover()
+                    if self.session is not None:
+                        self.session.info["request"] = None  # keep no request alive
+
+        return tween
 
 
 def includeme(config: Configurator) -> None:
@@ -263,3 +305,10 @@ def includeme(config: Configurator) -> None:
     check_schema(engine)
 
     config.add_request_method(sessions.session_for, "dbsession", reify=True)
+    config.registry["xts2.thread_sessions_tween"] = sessions.tween_factory
+    config.add_tween("xts2_core.db.thread_sessions_tween_factory", over="pyramid_tm.tm_tween_factory")
+
+
+def thread_sessions_tween_factory(handler: Any, registry: Any) -> Any:
+    """The tween of :class:`ThreadSessions` (Pyramid names tweens by a dotted path)."""
+    return registry["xts2.thread_sessions_tween"](handler, registry)

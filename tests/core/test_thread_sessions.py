@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from pyramid.request import Request
 from transaction.interfaces import NoTransaction
 
 from xts2_core import NewItem
@@ -86,3 +87,65 @@ def test_a_failed_commit_does_not_break_the_next_request(xts2_app_factory, xts2_
     answer = app.call("baskets/additem", {"basket": b, "type": "plain"})
     assert [i["id"] for i in answer["basket"]["item"]] == [answer["item"]["id"]]
     assert app.call("baskets/getbasket", {"basket": b})["basket"]["value"] == "2.50"
+
+
+def _plain(xts2_plugin, item_added):
+    def register_item_types():
+        return ["plain"]
+
+    def validate_add_item(item_type):
+        return NewItem(1, 250, "Plain thing") if item_type == "plain" else None
+
+    return xts2_plugin(register_item_types, validate_add_item, item_added)
+
+
+def test_a_failed_commit_releases_its_locks_at_once(xts2_app_factory, xts2_plugin,
+                                                    xts2_database_url):
+    """The failed request's transaction is aborted when it ends, not when the thread serves its
+    next request: another writer can lock the basket straight away."""
+    def item_added(request, item):
+        def refuse():
+            raise RuntimeError("the database refused the commit")
+        request.tm.get().addBeforeCommitHook(refuse)
+
+    app = xts2_app_factory(plugins=[], extra=[_plain(xts2_plugin, item_added)])
+    b = _basket(app)
+    app.call("baskets/additem", {"basket": b, "type": "plain"}, status=500)
+    engine = sa.create_engine(app.registry["dbengine"].url)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA busy_timeout=200")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")   # "database is locked" if still held
+                conn.exec_driver_sql("ROLLBACK")
+            else:
+                with conn.begin():
+                    conn.execute(sa.text("SELECT id FROM core_basket WHERE id = :b "
+                                         "FOR UPDATE NOWAIT"), {"b": b})
+    finally:
+        engine.dispose()
+    assert xts2_testapp_items(app, b) == []
+
+
+def xts2_testapp_items(app, basket):
+    return app.call("baskets/getbasket", {"basket": basket})["basket"].get("item", [])
+
+
+def test_a_subrequest_has_a_transaction_of_its_own(xts2_app_factory, xts2_plugin):
+    """A hook may run another command in-process (``request.invoke_subrequest``): it gets its own
+    transaction manager and session, and the outer request's transaction goes on untouched."""
+    seen = {}
+
+    def item_added(request, item):
+        sub = Request.blank(f"/v2/baskets/getbasket?basket={other}&format=json"
+                            f"&terminalkey={app.terminal_key}")
+        answer = request.invoke_subrequest(sub, use_tweens=True)
+        seen["sub"] = answer.status_int, answer.json_body["basket"]["id"]
+
+    app = xts2_app_factory(plugins=[], extra=[_plain(xts2_plugin, item_added)])
+    other = _basket(app)
+    b = _basket(app)
+    answer = app.call("baskets/additem", {"basket": b, "type": "plain"})
+    assert seen["sub"] == (200, other)
+    assert [i["id"] for i in xts2_testapp_items(app, b)] == [answer["item"]["id"]]
+    assert app.registry["dbsessions"].depth == 0
