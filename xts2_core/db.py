@@ -204,7 +204,7 @@ class ThreadSessions(threading.local):
     (``transaction.manager``) is too, kept explicit.
 
     A request made inside another on the same thread (``request.invoke_subrequest``) gets a
-    manager and a session of its own, as every request did before. :meth:`tween` counts the
+    manager and a session of its own, as every request did before. :meth:`tween_factory` counts the
     requests running on the thread and, when the outermost ends, aborts a transaction it left in
     the manager (a failed commit keeps its transaction in the transaction package): the database
     lock goes at once, and the thread's next request begins afresh."""
