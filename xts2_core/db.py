@@ -195,6 +195,14 @@ def check_schema(engine: sa.Engine) -> None:
                        "XTS2 tables yet: run  xts2 initdb CONFIG  first")
 
 
+def _current_transaction(tm: Any) -> Any:
+    """The transaction ``tm`` (an explicit manager) is in, or None."""
+    try:
+        return tm.get()
+    except NoTransaction:
+        return None
+
+
 class ThreadSessions(threading.local):
     """Each server thread's transaction manager and session, made once and reused by every request
     the thread serves (one at a time): pyramid_tm begins and ends the manager's transaction per
@@ -222,9 +230,7 @@ class ThreadSessions(threading.local):
         if tm is None:
             tm = self.tm = transaction.TransactionManager(explicit=True)
             return tm
-        try:
-            tm.get()
-        except NoTransaction:
+        if _current_transaction(tm) is None:
             return tm
         if self.depth >= 1:  # a subrequest: a request of this thread is still running
             return transaction.TransactionManager(explicit=True)
@@ -234,10 +240,7 @@ class ThreadSessions(threading.local):
     def _discard_leftover(self) -> None:
         """Abort the transaction a request left behind; replace the manager and the session."""
         tm, self.tm = self.tm, None
-        try:
-            leftover = tm.get() if tm is not None else None
-        except NoTransaction:
-            leftover = None
+        leftover = _current_transaction(tm) if tm is not None else None
         if leftover is not None:
             log.warning("aborting a transaction left by a request that ended badly")
             try:
@@ -274,14 +277,8 @@ class ThreadSessions(threading.local):
             finally:
                 self.depth -= 1
                 if self.depth == 0:
-                    tm = self.tm
-                    if tm is not None:
-                        try:
-                            tm.get()
-                        except NoTransaction:
-                            pass
-                        else:
-                            self._discard_leftover()
+                    if self.tm is not None and _current_transaction(self.tm) is not None:
+                        self._discard_leftover()
                     if self.session is not None:
                         self.session.info["request"] = None  # keep no request alive
 

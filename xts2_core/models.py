@@ -75,17 +75,22 @@ class Basket(Base):
         return self.state == "open" and self.expires is not None and self.expires <= now
 
     def never_expire(self) -> None:
-        """Keep this open basket until it is closed (money does this once it holds a payment).
+        """Keep this open basket until it is closed (money does this once it holds a payment)."""
+        if self.expires is not None:
+            self.write(expires=None)
 
-        Written at once with a Core ``UPDATE`` when the basket is in a session (cheaper than the
-        unit of work's flush of the change), else set on the object."""
+    def write(self, **values: Any) -> None:
+        """Set columns of this basket at once: one prebuilt Core ``UPDATE``, and the attributes set
+        as loaded (the unit of work's flush of the change cost several times more). A basket not
+        yet in a session just has its attributes set."""
         session = object_session(self)
         if session is None or self.id is None:
-            self.expires = None
+            for key, value in values.items():
+                setattr(self, key, value)
             return
-        if self.expires is not None:
-            session.execute(UPDATE_BASKET, {"basket_id_": self.id, "expires": None})
-        set_committed_value(self, "expires", None)
+        session.execute(_UPDATE_BASKET, {"basket_id_": self.id, **values})
+        for key, value in values.items():
+            set_committed_value(self, key, value)
 
     @classmethod
     def live(cls, now: datetime) -> sa.ColumnElement[bool]:
@@ -99,8 +104,9 @@ class Basket(Base):
 
 
 #: ``UPDATE core_basket SET <the columns given> WHERE id = :basket_id_``, built once (executed
-#: with the basket's id and the new values as parameters).
-UPDATE_BASKET = Basket.__table__.update().where(Basket.__table__.c.id == sa.bindparam("basket_id_"))
+#: with the basket's id and the new values as parameters): :meth:`Basket.write`.
+_UPDATE_BASKET = Basket.__table__.update().where(
+    Basket.__table__.c.id == sa.bindparam("basket_id_"))
 
 
 class BasketItem(Base):

@@ -81,6 +81,12 @@ _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 _NOT_XML = _NOT_XML_RE.search
+
+
+def _carriable(text: str) -> str:
+    """``text`` with the characters XML cannot carry replaced by U+FFFD."""
+    return _NOT_XML_RE.sub("\ufffd", text) if _NOT_XML(text) else text
+
 #: What an attribute value (or, less ``"``, ``\n`` and ``\t``, a text) must escape, or XML cannot
 #: carry: when a value has none of these it is written as it is.
 _ATTR_SPECIAL = re.compile('[\x00-\x1f&<>"\ud800-\udfff\ufffe\uffff]').search
@@ -97,16 +103,13 @@ def _xml_text(value: Any, tz: tzinfo) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return format_datetime(value, tz)
-    text = str(value)
-    return _NOT_XML_RE.sub("\ufffd", text) if _NOT_XML(text) else text
+    return _carriable(str(value))
 
 
 def _escape_text(text: str) -> str:
     if _TEXT_SPECIAL(text) is None:
         return text
-    if _NOT_XML(text):
-        text = _NOT_XML_RE.sub("\ufffd", text)
-    return text.translate(_TEXT_ESCAPES)
+    return _carriable(text).translate(_TEXT_ESCAPES)
 
 
 #: Tag and attribute names already checked to be XML names (they come from code, so few).
@@ -138,9 +141,7 @@ def render_xml(envelope_attrs: dict[str, Any], payload: list[E], tz: tzinfo) -> 
                 parts.append(f' {k}="{v}"')
             elif kind is str:
                 if _ATTR_SPECIAL(v) is not None:
-                    if _NOT_XML(v):
-                        v = _NOT_XML_RE.sub("\ufffd", v)
-                    v = v.translate(_ATTR_ESCAPES)
+                    v = _carriable(v).translate(_ATTR_ESCAPES)
                 parts.append(f' {k}="{v}"')
             elif kind is datetime:
                 # equal datetimes (one instant, or one naive time) format alike in ``tz``

@@ -300,7 +300,6 @@ def getprogramme(request: Any, p: GetProgramme) -> E:
     conn = request.dbsession.connection()
     rows = conn.execute(_PROGRAMME_SQLITE if conn.dialect.name == "sqlite" else _PROGRAMME,
                         {"start": start, "until": until, "limit": p.limit, "now": now}).all()
-    late = now - LATE_SALES
     shows: dict[int, list[E]] = {}
     programme = []
     for perf_id, show_id, perf_start, showname, free in rows:
@@ -309,11 +308,10 @@ def getprogramme(request: Any, p: GetProgramme) -> E:
             show = E("show", {"id": show_id, "name": showname}, many=True)
             programme.append(show)
             perfs = shows[show_id] = show.children
-        available = free if free > 0 else 0
+        available = max(0, free)
         perfs.append(E("performance", {
             "id": perf_id, "start": perf_start, "available": available,
-            "status": "past" if perf_start < late else "onsale" if available else "soldout"},
-            many=True))
+            "status": status(perf_start, now, available)}, many=True))
     return elist("programme", programme, {"from": start, "until": until})
 
 

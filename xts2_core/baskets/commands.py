@@ -29,14 +29,12 @@ from .service import (
     expiry_seconds,
     get_basket,
     get_item,
-    insert_item,
     insert_row,
     item_value_sum,
     items_of,
     lock_item_and_target,
     race_window,
     require_open,
-    update_basket,
     value_of,
 )
 
@@ -177,7 +175,7 @@ def closebasket(request: Any, p: CloseBasket) -> E:
     hook = request.registry["xts2.pm"].hook
     hook.validate_close_basket(request=request, basket=basket)
     race_window(request)
-    update_basket(request, basket, state="closed", closed=request.now, expires=None)
+    basket.write(state="closed", closed=request.now, expires=None)
     hook.basket_closed(request=request, basket=basket)
     audit(request, "closebasket", basket.id, items=len(items), value=value)
     return basket_element(request, basket, value, items)
@@ -215,10 +213,10 @@ def additem(request: Any, p: AddItem) -> list[E]:
     new = check_new_item(p.type, hook.validate_add_item(
         request=request, basket=basket, item_type=p.type, params=request.params))
     race_window(request)
-    item = insert_item(request, basket_id=basket.id, type=p.type, quantity=new.quantity,
-                       unit_price=new.unit_price, description=new.description[:500],
-                       detail=new.detail, added=request.now,
-                       terminal_id=request.terminal.id if request.terminal else None)
+    item = insert_row(request, BasketItem, basket_id=basket.id, type=p.type,
+                      quantity=new.quantity, unit_price=new.unit_price,
+                      description=new.description[:500], detail=new.detail, added=request.now,
+                      terminal_id=request.terminal.id if request.terminal else None)
     hook.item_added(request=request, basket=basket, item=item)
     audit(request, "additem", basket.id, item.id, type=item.type, quantity=item.quantity,
           unit_price=item.unit_price, value=item.value, description=item.description)

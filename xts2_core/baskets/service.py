@@ -16,12 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import for_update, locks_enabled
 from ..errors import BadParam, Conflict, NotFound
 from ..items import NewItem
-from ..models import UPDATE_BASKET, AuditEntry, Basket, BasketItem
+from ..models import AuditEntry, Basket, BasketItem
 
 #: newbasket/touchbasket ``expiry`` bounds, in seconds (API.md §8).
 EXPIRY_MIN, EXPIRY_MAX = 30, 604800
@@ -105,7 +104,7 @@ def insert_row(request: Any, model: type[Any], **values: Any) -> Any:
     A Core insert (the new id comes back as the inserted primary key on every database), then the
     object is attached as if loaded: the same result as ``add`` and ``flush``, for a fraction of the
     CPU (the unit of work's flush was the dearest step of ``newbasket`` and ``additem``). Later
-    changes to the object are flushed as usual.
+    changes to the object are flushed as usual; :meth:`Basket.write` is the same for an update.
     """
     db = request.dbsession
     table = model.__table__
@@ -123,19 +122,6 @@ def insert_row(request: Any, model: type[Any], **values: Any) -> Any:
     make_transient_to_detached(obj)
     db.add(obj)
     return obj
-
-
-def insert_item(request: Any, **values: Any) -> BasketItem:
-    """A new :class:`BasketItem`, written at once (:func:`insert_row`)."""
-    return insert_row(request, BasketItem, **values)
-
-
-def update_basket(request: Any, basket: Basket, **values: Any) -> None:
-    """Set columns of a (locked) basket with one Core ``UPDATE``, and the object's attributes to
-    match, as loaded: without the unit of work's flush (see :func:`insert_row`)."""
-    request.dbsession.execute(UPDATE_BASKET, {"basket_id_": basket.id, **values})
-    for key, value in values.items():
-        set_committed_value(basket, key, value)
 
 
 def value_of(items: list[BasketItem]) -> int:
