@@ -47,6 +47,7 @@ from .season import (
     TerminalField,
 )
 from .servlets import Command, Servlet
+from .static import StaticFiles
 from .values import Money, format_datetime, format_money, parse_money
 
 __all__ = [
@@ -54,7 +55,7 @@ __all__ = [
     "Conflict", "DateTime", "E", "Entry", "Field", "Forbidden", "Id", "IdList", "Int",
     "ItemRejected", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
     "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonMoney", "SeasonSection",
-    "Servlet", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
+    "Servlet", "StaticFiles", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
     "XTSError", "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl",
     "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params",
 ]

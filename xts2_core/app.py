@@ -31,6 +31,8 @@ def make_app(settings: dict[str, Any], *, extra_plugins: list[tuple[str, Any]] |
     config.include(".reports")
     # /v2 routes, the command registry, the guards and the error envelope.
     config.include(".dispatch")
+    # Plugins' folders of files (the browser client) beside the API, and / leading to one.
+    config.include(".static")
     return config.make_wsgi_app()
 
 

@@ -233,7 +233,11 @@ def index_view(request: Any) -> Response:
            for cname, cmd in sorted(commands.items())], many=True, lists=("command",))
         for sname, commands in sorted(registry.servlets.items())
     ]
-    return render(request, [elist("servlets", servlets)])
+    folders = [E("directory", {"name": name, "url": request.route_path(f"xts2.static.{name}",
+                                                                        subpath=()),
+                               "plugin": folder.plugin}, many=True)
+               for name, folder in sorted(request.registry["xts2.static"].items())]
+    return render(request, [elist("servlets", servlets), elist("files", folders)])
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -41,11 +41,12 @@ import pluggy
 if TYPE_CHECKING:
     from .baskets.filters import BasketFilter
     from .items import NewItem
-    from .models import Basket, BasketItem
+    from .models import Basket, BasketItem, Terminal
     from .render import E
     from .reports import ReportType
     from .season import SeasonSection, TerminalField
     from .servlets import Servlet
+    from .static import StaticFiles
 
 hookspec = pluggy.HookspecMarker("xts2")
 hookimpl = pluggy.HookimplMarker("xts2")
@@ -144,6 +145,21 @@ def register_season_sections(pm: Any) -> list[SeasonSection]:
     :param pm: the plugin manager (rarely needed: the core's ``terminals`` section uses it to
         collect ``register_terminal_fields``).
     :return: a list of :class:`xts2_core.SeasonSection`.
+    """
+
+
+@hookspec
+def register_static_files() -> list[StaticFiles]:
+    """Folders of files the plugin serves beside the API: a browser client, its pages, a panel.
+
+    Called once at start-up. Each :class:`xts2_core.StaticFiles` folder is served at
+    ``/{name}/`` (its ``index`` page there, its ``pages`` at ``/{name}/{page}``), with ETags and
+    ``Cache-Control: no-cache``, and its HTML pages with a Content-Security-Policy that allows
+    scripts and styles from this server only (no inline scripts). ``GET /v2`` lists the folders,
+    so a client can find what a plugin ships for it. A name registered twice, or two folders
+    asking to be the home page (``home=True``: ``/`` leads there), stops start-up.
+
+    :return: a list of :class:`xts2_core.StaticFiles`.
     """
 
 
@@ -302,6 +318,22 @@ def basket_reopened(request: Any, basket: Basket) -> None:
 # -------------------------------------------------------------------------------------------------
 # The xts servlet
 # -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def describe_terminal(request: Any, terminal: Terminal) -> list[E] | None:
+    """What the plugin adds to ``xts/getterminal``: elements inside ``<terminal>``.
+
+    Called by every ``xts/getterminal`` (terminal), for every plugin, with the calling terminal;
+    the elements of all plugins are put, in plugin order, inside ``<terminal id name expiry
+    timezone>`` (money adds ``<paymenttypes>``, the payment types this terminal accepts). Use a
+    tag of your own (your plugin's name is a good one): a client reads them by tag. Keep it to a
+    query or two: a client asks once when it starts.
+
+    :param request: the current request (``request.terminal`` is ``terminal``).
+    :param terminal: the calling :class:`xts2_core.Terminal`.
+    :return: a list of :class:`xts2_core.E` (or ``None`` for nothing).
+    """
 
 
 @hookspec

@@ -27,10 +27,17 @@ def getpaymenttypes(request: Any, p: NoParams) -> E:
     """``<paymenttypes terminal><paymenttype id code name/>…</paymenttypes>``: those the calling
     terminal accepts, in the order they were created."""
     terminal_id = request.terminal.id
+    return paymenttypes_element(request, terminal_id, {"terminal": terminal_id})
+
+
+def paymenttypes_element(request: Any, terminal_id: int, attrs: dict[str, Any] | None = None
+                         ) -> E:
+    """The payment types a terminal accepts, as ``getpaymenttypes`` and ``xts/getterminal``
+    (inside ``<terminal>``, without the ``terminal`` attribute) show them."""
     return elist("paymenttypes", [
         E("paymenttype", {"id": pt.id, "code": pt.code, "name": pt.name}, many=True)
         for pt in paymenttypes.accepted(request.dbsession, terminal_id)
-    ], {"terminal": terminal_id})
+    ], attrs)
 
 
 class GetTakings(Params):

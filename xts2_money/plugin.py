@@ -89,6 +89,11 @@ def describe_item(item: BasketItem) -> E | None:
 
 
 @hookimpl
+def describe_terminal(request: Any, terminal: Any) -> list[E]:
+    return [commands.paymenttypes_element(request, terminal.id)]
+
+
+@hookimpl
 def collect_stats(request: Any) -> dict[str, int]:
     row = request.dbsession.execute(sa.select(
         sa.select(sa.func.count()).select_from(PaymentType).scalar_subquery(),

@@ -100,6 +100,19 @@ def getstats(request: Any, p: Params) -> E:
     }, children, lists=("plugin", "count"))
 
 
+def getterminal(request: Any, p: Params) -> E:
+    """``<terminal id name expiry timezone>``: the calling terminal, its baskets' default expiry
+    (seconds), the venue's time zone, and what plugins add (``describe_terminal``)."""
+    terminal = request.terminal
+    expiry = terminal.expiry or request.registry["xts2.basket_expiry"]
+    children = [e for _, elements in call_by_plugin(request.registry["xts2.pm"],
+                                                     "describe_terminal", request=request,
+                                                     terminal=terminal)
+                for e in elements or ()]
+    return E("terminal", {"id": terminal.id, "name": terminal.name, "expiry": expiry,
+                          "timezone": request.tz.key}, children)
+
+
 class ReportParams(Params):
     type: Text
 

@@ -13,5 +13,6 @@ def register_servlets() -> list[Servlet]:
     return [Servlet("xts", [
         Command("isadmin", c.isadmin, "public", c.IsAdmin),
         Command("getstats", c.getstats, "terminal", NoParams),
+        Command("getterminal", c.getterminal, "terminal", NoParams),
         Command("report", c.report, "admin", c.ReportParams, formats=("csv", "html")),
     ])]

@@ -1,0 +1,170 @@
+"""Files that plugins serve beside the API: a browser client, its pages, a plugin's client panel.
+
+A plugin returns :class:`StaticFiles` from ``register_static_files``; the core serves the folder
+at ``/{name}/`` with
+
+* an ``ETag`` (a hash of the content) and ``Cache-Control: no-cache``, so a browser keeps every file
+  and asks with ``If-None-Match`` whether it changed (``304 Not Modified``, no body) — an upgrade
+  is seen at the next load, with no versioned URLs to keep in step;
+* on HTML pages, a ``Content-Security-Policy`` (scripts and styles only from this server, no
+  inline scripts, no framing unless the plugin allows it), ``X-Content-Type-Options: nosniff``
+  and ``Referrer-Policy: no-referrer``;
+* ``/`` leading to the one folder that asks to be the server's home page (``home=True``).
+
+Only ``GET`` and ``HEAD``; a path outside the folder, a hidden file or a missing one is ``404``.
+``GET /v2`` lists the folders (``<files><directory name url plugin/></files>``), so a client finds
+what plugins ship for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPFound
+from pyramid.response import Response
+
+from .errors import MethodNotAllowed, NotFound
+from .plugins import PluginError, collect_by_plugin
+from .servlets import NAME_RE
+
+#: The policy of an HTML page served from a plugin's folder; ``frame-ancestors`` comes from
+#: :attr:`StaticFiles.frame_ancestors`.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'")
+RESERVED = {"v2"}
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+          ".html": "text/html", ".svg": "image/svg+xml", ".json": "application/json",
+          ".txt": "text/plain", ".png": "image/png", ".ico": "image/x-icon",
+          ".woff2": "font/woff2", ".webmanifest": "application/manifest+json"}
+_PAGE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class StaticFiles:
+    """A folder of files a plugin serves at ``/{name}/``.
+
+    :param name: the URL's first segment (lower case ``a-z0-9_``; not ``v2``).
+    :param directory: the folder (every file below it is served, hidden ones excepted).
+    :param index: the page served at ``/{name}/``.
+    :param pages: more pages by name: ``{"whatson": "whatson.html"}`` serves ``/{name}/whatson``.
+    :param home: ``/`` leads here (one folder at most may ask).
+    :param frame_ancestors: origins that may show the pages in a frame (``frame-ancestors``);
+        empty: none may.
+    """
+
+    name: str
+    directory: str | Path
+    index: str = "index.html"
+    pages: dict[str, str] = field(default_factory=dict)
+    home: bool = False
+    frame_ancestors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not NAME_RE.match(self.name) or self.name in RESERVED:
+            raise ValueError(f"static files {self.name!r}: a name is lower case a-z, 0-9 and _, "
+                             f"not {', '.join(sorted(RESERVED))}")
+        bad = [p for p in self.pages if not _PAGE_RE.match(p)]
+        if bad:
+            raise ValueError(f"static files {self.name!r}: page names {bad} must be lower case "
+                             "a-z, 0-9, _ and -")
+
+    @property
+    def csp(self) -> str:
+        ancestors = " ".join(self.frame_ancestors) or "'none'"
+        return f"{CSP}; frame-ancestors {ancestors}"
+
+
+class _Folder:
+    """One registered folder: resolves a URL path to a file and answers it."""
+
+    def __init__(self, files: StaticFiles, plugin: str) -> None:
+        self.files, self.plugin = files, plugin
+        self.root = Path(files.directory).resolve()
+        if not (self.root / files.index).is_file():
+            raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
+                              f"at /{files.name}/, which has no {files.index}")
+        self._cache: dict[Path, tuple[tuple[int, int], bytes, str]] = {}
+
+    def resolve(self, subpath: tuple[str, ...]) -> Path:
+        if not subpath or subpath == ("",):
+            return self.root / self.files.index
+        if len(subpath) == 1 and subpath[0] in self.files.pages:
+            return self.root / self.files.pages[subpath[0]]
+        if any(part.startswith(".") or not part for part in subpath):
+            raise NotFound("no such file")
+        path = self.root.joinpath(*subpath).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise NotFound("no such file")
+        return path
+
+    def read(self, path: Path) -> tuple[bytes, str]:
+        """The file's bytes and ETag, kept until the file changes on disk."""
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(path)
+        if cached is None or cached[0] != stamp:
+            body = path.read_bytes()
+            cached = (stamp, body, hashlib.sha256(body).hexdigest()[:32])
+            self._cache[path] = cached
+        return cached[1], cached[2]
+
+    def answer(self, request: Any, subpath: tuple[str, ...]) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed(f"method {request.method} is not allowed here; use GET")
+        path = self.resolve(subpath)
+        body, etag = self.read(path)
+        ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] \
+            or "application/octet-stream"
+        response = Response(content_type=ctype, conditional_response=True)
+        if ctype.startswith("text/") or ctype.endswith(("json", "javascript")):
+            response.charset = "utf-8"
+        response.body = body
+        response.etag = etag
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if ctype == "text/html":
+            response.headers["Content-Security-Policy"] = self.files.csp
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def collect(pm: Any) -> dict[str, _Folder]:
+    """Every plugin's folders by name; a name served twice, or two homes, stops start-up."""
+    folders: dict[str, _Folder] = {}
+    for plugin, items in collect_by_plugin(pm, "register_static_files"):
+        for files in items:
+            if files.name in folders:
+                raise PluginError(f"register_static_files: {files.name!r} is registered by both "
+                                  f"{folders[files.name].plugin!r} and {plugin!r}")
+            folders[files.name] = _Folder(files, plugin)
+    homes = [f.plugin for f in folders.values() if f.files.home]
+    if len(homes) > 1:
+        raise PluginError(f"register_static_files: both {homes[0]!r} and {homes[1]!r} ask to be "
+                          "the home page (home=True)")
+    return folders
+
+
+def includeme(config: Configurator) -> None:
+    folders = collect(config.registry["xts2.pm"])
+    config.registry["xts2.static"] = folders
+    for name, folder in folders.items():
+        def view(request: Any, folder: _Folder = folder) -> Response:
+            return folder.answer(request, request.matchdict["subpath"])
+
+        def bare(request: Any, name: str = name) -> Response:
+            return HTTPFound(location=request.route_path(f"xts2.static.{name}", subpath=()))
+
+        config.add_route(f"xts2.static.{name}", f"/{name}/*subpath")
+        config.add_route(f"xts2.static.{name}.bare", f"/{name}")
+        config.add_view(view, route_name=f"xts2.static.{name}")
+        config.add_view(bare, route_name=f"xts2.static.{name}.bare")
+        if folder.files.home:
+            config.add_route("xts2.home", "/")
+            config.add_view(bare, route_name="xts2.home")

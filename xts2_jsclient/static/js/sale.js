@@ -1,0 +1,148 @@
+// The sale: the basket as the server last described it, and every change to it. Panels call
+// addItem(); the basket column calls removeItem(); money's payments close the basket by themselves.
+// Nothing here changes the basket on screen until the server has answered.
+
+import * as store from "./store.js";
+import { pence } from "./format.js";
+
+let api = null;
+let refreshers = [];
+let lastTouch = 0;
+const TOUCH_EVERY_MS = 60000;
+
+export function init(theApi, panelRefreshers) { api = theApi; refreshers = panelRefreshers; }
+
+/** Everything that shows counts or levels asks the server again (after any change we make). */
+export async function refreshAll() {
+  await Promise.allSettled(refreshers.map((f) => f()));
+}
+
+export function say(text, where = "basket", kind = "error") { store.set({ message: { text, where, kind } }); }
+export function clearMessage() { if (store.get().message) store.set({ message: null }); }
+
+/** Run a change: marks `busy` on the control that started it, turns refusals into messages. */
+async function change(busy, where, work) {
+  clearMessage();
+  store.set({ busy });
+  try {
+    return await work();
+  } catch (err) {
+    if (err.code === "basket_expired") {
+      expired();
+    } else if (err.code === "unauthorized") {
+      say("This terminal's key is no longer accepted. Sign in again.", "global");
+    } else {
+      say(err.message, where);
+    }
+    return null;
+  } finally {
+    store.set({ busy: null });
+    refreshAll();
+  }
+}
+
+function setBasket(basket) {
+  store.set({ basket });
+  lastTouch = Date.now();
+}
+
+export function secondsLeft(basket) {
+  return basket?.expires ? (Date.parse(basket.expires) - api.now()) / 1000 : null;
+}
+
+export function owed() {
+  const b = store.get().basket;
+  return b ? pence(b.value) : 0;
+}
+
+export function items() { return store.get().basket?.item || []; }
+
+async function ensureBasket() {
+  const current = store.get().basket;
+  if (current && current.state === "open") return current;
+  const body = await api.call("baskets/newbasket", {}, { what: "a new basket" });
+  setBasket(body.basket);
+  return body.basket;
+}
+
+/** Add an item of `type` with its `item.*` parameters; the basket is created with the first item. */
+export function addItem(type, params, { busy, where, what } = {}) {
+  return change(busy || type, where || type, async () => {
+    const basket = await ensureBasket();
+    const q = { basket: basket.id, type };
+    for (const [k, v] of Object.entries(params)) q[`item.${k}`] = v;
+    const body = await api.call("baskets/additem", q, { what: what || `adding ${type}` });
+    setBasket(body.basket);
+    return body;
+  });
+}
+
+export function removeItem(item) {
+  const basket = store.get().basket;
+  return change(`remove-${item.id}`, "basket", async () => {
+    const body = await api.call("baskets/removeitem", { basket: basket.id, item: item.id },
+      { what: `removing ${item.description}` });
+    setBasket(body.basket);
+  });
+}
+
+/** Pay `amount` (pence) with payment type `code`; `change` is what the customer gets back. */
+export function pay(code, amount, changeDue = 0) {
+  return change(`pay-${code}`, "payment", async () => {
+    const basket = store.get().basket;
+    const body = await api.call("baskets/additem",
+      { basket: basket.id, type: "payment", "item.paymenttype": code, "item.amount": (amount / 100).toFixed(2) },
+      { what: `the ${code} payment` });
+    setBasket(body.basket);
+    if (changeDue > 0) store.set({ changeDue: (store.get().changeDue || 0) + changeDue });
+    if (pence(body.basket.value) === 0) await close();
+    return body;
+  });
+}
+
+/** The wiki's rule: when a payment brings the value to 0.00 the client closes the basket. */
+async function close() {
+  const basket = store.get().basket;
+  const body = await api.call("baskets/closebasket", { basket: basket.id }, { what: "closing the sale" });
+  store.set({ basket: null, receipt: { basket: body.basket, change: store.get().changeDue || 0 }, changeDue: 0 });
+}
+
+export function nextCustomer() {
+  store.set({ receipt: null, basket: null, changeDue: 0, message: null });
+}
+
+/** The basket is gone (its expiry passed): tell the operator, start afresh with the next item. */
+export function expired() {
+  const b = store.get().basket;
+  const had = b && (b.item || []).length > 0;
+  store.set({ basket: null, changeDue: 0 });
+  if (had) {
+    say(`Basket ${b.id} expired: it was left alone too long and its items were released. ` +
+        "Nothing was sold. A new basket starts with the next item.", "basket");
+  }
+}
+
+/** Keep the basket alive while the operator works (at most once a minute). */
+export async function touch() {
+  const b = store.get().basket;
+  if (!b || b.state !== "open" || !b.expires || Date.now() - lastTouch < TOUCH_EVERY_MS) return;
+  lastTouch = Date.now();
+  try {
+    const body = await api.call("baskets/touchbasket", { basket: b.id }, { what: "keeping the basket" });
+    if (store.get().basket?.id === b.id) store.set({ basket: body.basket });
+  } catch (err) {
+    if (err.code === "basket_expired") expired();
+  }
+}
+
+/** Called every second: when the expiry has passed, ask the server whether the basket is gone. */
+export async function checkExpiry() {
+  const b = store.get().basket;
+  if (!b || !b.expires || Date.parse(b.expires) > api.now() || store.get().busy) return;
+  try {
+    const body = await api.call("baskets/getbasket", { basket: b.id }, { retry: false });
+    store.set({ basket: body.basket });
+  } catch (err) {
+    if (err.code === "basket_expired") expired();
+  }
+}
