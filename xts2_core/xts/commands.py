@@ -14,7 +14,7 @@ from ..errors import BadParam
 from ..models import Basket, BasketItem, Terminal
 from ..params import Params, Text, parse_params
 from ..plugins import call_by_plugin, plugin_infos
-from ..render import E
+from ..render import E, elist
 from ..reports import render_csv, render_html, report_element
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,16 @@ def getterminal(request: Any, p: Params) -> E:
                 for e in elements or ()]
     return E("terminal", {"id": terminal.id, "name": terminal.name, "expiry": expiry,
                           "timezone": request.tz.key}, children)
+
+
+def getterminals(request: Any, p: Params) -> E:
+    """``<terminals><terminal id name active expiry/>…</terminals>`` (admin): every terminal, revoked
+    ones too, by name, so a cash-up can pick another till's takings."""
+    terminals = request.dbsession.scalars(sa.select(Terminal).order_by(Terminal.name, Terminal.id))
+    return elist("terminals", [
+        E("terminal", {"id": t.id, "name": t.name, "active": t.active, "expiry": t.expiry},
+          many=True)
+        for t in terminals])
 
 
 class ReportParams(Params):

@@ -14,5 +14,6 @@ def register_servlets() -> list[Servlet]:
         Command("isadmin", c.isadmin, "public", c.IsAdmin),
         Command("getstats", c.getstats, "terminal", NoParams),
         Command("getterminal", c.getterminal, "terminal", NoParams),
+        Command("getterminals", c.getterminals, "admin", NoParams),
         Command("report", c.report, "admin", c.ReportParams, formats=("csv", "html")),
     ])]
