@@ -134,6 +134,24 @@ def _opid(request: Any) -> str | None:
     return values[0]
 
 
+def _has_credential(request: Any) -> bool:
+    """Whether the request carries a terminal key or the admin password (in any form): its answer
+    is for that caller alone, never for a shared cache."""
+    headers, params = request.headers, request.params
+    return ("X-XTS2-Key" in headers or "X-XTS2-Password" in headers
+            or "terminalkey" in params or "password" in params)
+
+
+def public_max_age(settings: dict[str, Any]) -> int:
+    """The setting ``xts2.public_max_age``: seconds a shared cache may keep a public read made
+    without a credential (0, the default: ``no-store`` like every other answer)."""
+    raw = str(settings.get("xts2.public_max_age") or "0").strip()
+    if not raw.isdigit() or int(raw) > 3600:
+        raise ValueError(f"xts2.public_max_age must be a whole number of seconds from 0 to 3600, "
+                         f"not {raw!r}")
+    return int(raw)
+
+
 def _operation_terminal(request: Any) -> int:
     return request.terminal.id if request.terminal is not None else 0
 
@@ -183,8 +201,10 @@ def dispatch_view(request: Any) -> Response:
     result = command.func(request, params)
     response = (result if isinstance(result, Response)
                 else render(request, _payload(result), fmt=fmt))
-    if command.cache_seconds and command.access == "public" and not command.changes_state:
-        response.headers["Cache-Control"] = f"public, max-age={command.cache_seconds}"
+    max_age = command.cache_seconds or request.registry["xts2.public_max_age"]
+    if (max_age and command.access == "public" and not command.changes_state
+            and not _has_credential(request)):
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
         response.vary = ("Accept",)  # the format may come from the Accept header
     if op is not None:
         op.status, op.content_type, op.body = (response.status_code, response.content_type,
@@ -314,6 +334,7 @@ def build_registry(pm: Any) -> CommandRegistry:
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     config.registry["xts2.commands"] = build_registry(config.registry["xts2.pm"])
+    config.registry["xts2.public_max_age"] = public_max_age(settings)
     config.registry["xts2.allowed_origins"] = {
         o.rstrip("/").lower() for o in (settings.get("xts2.allowed_origins") or "").split() if o}
     config.add_route("xts2.index", "/v2")
