@@ -325,7 +325,7 @@ def describe_terminal(request: Any, terminal: Terminal) -> list[E] | None:
     """What the plugin adds to ``xts/getterminal``: elements inside ``<terminal>``.
 
     Called by every ``xts/getterminal`` (terminal), for every plugin, with the calling terminal;
-    the elements of all plugins are put, in plugin order, inside ``<terminal id name expiry
+    the elements of all plugins are put, in the order pluggy calls them, inside ``<terminal id name expiry
     timezone>`` (money adds ``<paymenttypes>``, the payment types this terminal accepts). Use a
     tag of your own (your plugin's name is a good one): a client reads them by tag. Keep it to a
     query or two: a client asks once when it starts.

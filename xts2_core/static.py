@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,16 @@ _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css
           ".txt": "text/plain", ".png": "image/png", ".ico": "image/x-icon",
           ".woff2": "font/woff2", ".webmanifest": "application/manifest+json"}
 _PAGE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: Characters no served file's name may hold: a NUL would make the file system call fail (an
+#: ``internal`` error instead of 404), and a backslash or a control character has no business in
+#: a URL of a plugin's file.
+_BAD_PART = re.compile(r"[\x00-\x1f\x7f\\]")
+#: How long after its last change a file's stamp (modification and change times, size, inode)
+#: is trusted to tell a change: a file rewritten twice within the file system's timestamp
+#: granularity keeps its stamp, so a file changed this recently is read again on every request
+#: (as git does with its index).
+SETTLE_NS = 2_000_000_000
+ALLOW = "GET, HEAD"
 
 
 @dataclass(frozen=True)
@@ -90,14 +101,18 @@ class _Folder:
         if not (self.root / files.index).is_file():
             raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
                               f"at /{files.name}/, which has no {files.index}")
-        self._cache: dict[Path, tuple[tuple[int, int], bytes, str]] = {}
+        missing = sorted(f for f in files.pages.values() if not (self.root / f).is_file())
+        if missing:
+            raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
+                              f"at /{files.name}/, which has no {', '.join(missing)} (pages)")
+        self._cache: dict[Path, tuple[tuple[int, ...], bytes, str, bool]] = {}
 
     def resolve(self, subpath: tuple[str, ...]) -> Path:
         if not subpath or subpath == ("",):
             return self.root / self.files.index
         if len(subpath) == 1 and subpath[0] in self.files.pages:
             return self.root / self.files.pages[subpath[0]]
-        if any(part.startswith(".") or not part for part in subpath):
+        if any(part.startswith(".") or not part or _BAD_PART.search(part) for part in subpath):
             raise NotFound("no such file")
         path = self.root.joinpath(*subpath).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
@@ -105,19 +120,28 @@ class _Folder:
         return path
 
     def read(self, path: Path) -> tuple[bytes, str]:
-        """The file's bytes and ETag, kept until the file changes on disk."""
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self._cache.get(path)
-        if cached is None or cached[0] != stamp:
-            body = path.read_bytes()
-            cached = (stamp, body, hashlib.sha256(body).hexdigest()[:32])
-            self._cache[path] = cached
+        """The file's bytes and ETag, kept until the file changes on disk.
+
+        The stamp (modification and change times, size, inode) tells a change; a file changed
+        less than :data:`SETTLE_NS` ago is read again each time, since a second change within
+        the file system's timestamp granularity would keep its stamp. A file gone since it was
+        resolved is ``404``.
+        """
+        try:
+            stat = path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+            cached = self._cache.get(path)
+            if cached is None or cached[0] != stamp or not cached[3]:
+                settled = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > SETTLE_NS
+                body = path.read_bytes()
+                cached = (stamp, body, hashlib.sha256(body).hexdigest()[:32], settled)
+                self._cache[path] = cached
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound("no such file") from None
         return cached[1], cached[2]
 
     def answer(self, request: Any, subpath: tuple[str, ...]) -> Response:
-        if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed(f"method {request.method} is not allowed here; use GET")
+        _only_get(request)
         path = self.resolve(subpath)
         body, etag = self.read(path)
         ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] \
@@ -135,6 +159,19 @@ class _Folder:
         return response
 
 
+def _only_get(request: Any) -> None:
+    """Files are read with ``GET`` or ``HEAD``; anything else is ``405`` with ``Allow: GET, HEAD``
+    (the error view's ``Allow`` names the API's methods, which include ``POST``)."""
+    if request.method not in ("GET", "HEAD"):
+
+        def allow(request: Any, response: Response) -> None:
+            if response.status_code == 405:
+                response.headers["Allow"] = ALLOW
+
+        request.add_response_callback(allow)
+        raise MethodNotAllowed(f"method {request.method} is not allowed here; use GET")
+
+
 def collect(pm: Any) -> dict[str, _Folder]:
     """Every plugin's folders by name; a name served twice, or two homes, stops start-up."""
     folders: dict[str, _Folder] = {}
@@ -144,9 +181,9 @@ def collect(pm: Any) -> dict[str, _Folder]:
                 raise PluginError(f"register_static_files: {files.name!r} is registered by both "
                                   f"{folders[files.name].plugin!r} and {plugin!r}")
             folders[files.name] = _Folder(files, plugin)
-    homes = [f.plugin for f in folders.values() if f.files.home]
+    homes = [f"{name!r} of plugin {f.plugin!r}" for name, f in folders.items() if f.files.home]
     if len(homes) > 1:
-        raise PluginError(f"register_static_files: both {homes[0]!r} and {homes[1]!r} ask to be "
+        raise PluginError(f"register_static_files: both {homes[0]} and {homes[1]} ask to be "
                           "the home page (home=True)")
     return folders
 
@@ -159,7 +196,11 @@ def includeme(config: Configurator) -> None:
             return folder.answer(request, request.matchdict["subpath"])
 
         def bare(request: Any, name: str = name) -> Response:
-            return HTTPFound(location=request.route_path(f"xts2.static.{name}", subpath=()))
+            _only_get(request)
+            location = request.route_path(f"xts2.static.{name}", subpath=())
+            if request.query_string:  # /?x=1 → /client/?x=1: a link's parameters are kept
+                location += "?" + request.query_string
+            return HTTPFound(location=location)
 
         config.add_route(f"xts2.static.{name}", f"/{name}/*subpath")
         config.add_route(f"xts2.static.{name}.bare", f"/{name}")

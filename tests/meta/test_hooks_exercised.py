@@ -43,6 +43,7 @@ from xts2_core import (
     ReportType,
     SeasonSection,
     Servlet,
+    StaticFiles,
     Terminal,
     TerminalField,
 )
@@ -70,16 +71,18 @@ ARGUMENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "item_type": lambda v: isinstance(v, str),
     "params": lambda v: hasattr(v, "getall"),
     "pm": lambda v: isinstance(v, pluggy.PluginManager),
+    "terminal": lambda v: isinstance(v, Terminal) and v.id is not None,
 }
 
 
 class Probe:
     """What the throwaway plugin does when each hook is called; records what it was given."""
 
-    def __init__(self) -> None:
+    def __init__(self, site: Path) -> None:
         self.refuse: set[str] = set()
         self.seen: dict[str, list[Any]] = {}
         self.versions: Path | None = None
+        self.site = site  # the folder register_static_files serves
 
     def note(self, hook: str, value: Any) -> None:
         self.seen.setdefault(hook, []).append(value)
@@ -130,6 +133,9 @@ class Probe:
 
         return [TerminalField("probefield", int, load)]
 
+    def register_static_files(self) -> list[StaticFiles]:
+        return [StaticFiles("probe", self.site, pages={"about": "about.html"}, home=True)]
+
     # -- items -----------------------------------------------------------------------------
 
     def validate_add_item(self, request: Any, basket: Basket, item_type: str, params: Any
@@ -172,6 +178,10 @@ class Probe:
     def basket_reopened(self, request: Any, basket: Basket) -> None:
         self.note("basket_reopened", basket.state)
 
+    def describe_terminal(self, request: Any, terminal: Terminal) -> list[E]:
+        self.note("describe_terminal", terminal.id == request.terminal.id)
+        return [E("probe", {"desk": terminal.name})]
+
     def collect_stats(self, request: Any) -> dict[str, int]:
         return {"probes": request.dbsession.scalar(
             sa.select(sa.func.count()).where(BasketItem.type == "probe"))}
@@ -188,8 +198,14 @@ def hook_function(name: str, argnames: list[str], probe: Probe) -> Callable[...,
 
 
 @pytest.fixture
-def probe() -> Probe:
-    return Probe()
+def probe(tmp_path: Path) -> Probe:
+    site = tmp_path / "probe-site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>Probe</title>"
+                                     "<script type=module src=probe.js></script>")
+    (site / "about.html").write_text("<!doctype html><title>About the probe</title>")
+    (site / "probe.js").write_text("export const probe = 1;\n")
+    return Probe(site)
 
 
 @pytest.fixture
@@ -308,6 +324,22 @@ def scenario_register_terminal_fields(app: Any, probe: Probe, tmp_path: Path) ->
     assert app.call("probe/ping", key="probe-desk-key-000001")["pong"]["terminal"] == 2
 
 
+def scenario_register_static_files(app: Any, probe: Probe, tmp_path: Path) -> None:
+    page = app.get("/probe/")
+    assert page.body == (probe.site / "index.html").read_bytes()
+    assert page.content_type == "text/html"
+    assert "script-src 'self';" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-cache" and page.etag
+    app.get("/probe/", headers={"If-None-Match": f'"{page.etag}"'}, status=304)
+    assert app.get("/probe/about").body == (probe.site / "about.html").read_bytes()
+    script = app.get("/probe/probe.js")
+    assert script.content_type == "text/javascript"
+    assert "Content-Security-Policy" not in script.headers
+    assert app.get("/", status=302).location.endswith("/probe/")  # home=True
+    assert app.get("/v2", {"format": "json"}).json["files"] == [
+        {"name": "probe", "url": "/probe/", "plugin": "probe"}]
+
+
 def scenario_validate_add_item(app: Any, probe: Probe, tmp_path: Path) -> None:
     basket = new_basket(app)
     item = add_probe(app, basket, n=5)["item"]
@@ -396,6 +428,15 @@ def scenario_validate_open_basket(app: Any, probe: Probe, tmp_path: Path) -> Non
 def scenario_basket_reopened(app: Any, probe: Probe, tmp_path: Path) -> None:
     app.call("baskets/openbasket", {"basket": closed_basket(app)}, admin=True)
     assert probe.seen["basket_reopened"] == ["open"]
+
+
+def scenario_describe_terminal(app: Any, probe: Probe, tmp_path: Path) -> None:
+    terminal = app.call("xts/getterminal")["terminal"]
+    assert terminal["name"] == "Test terminal"
+    assert terminal["probe"] == {"desk": "Test terminal"}
+    root = app.xml("xts/getterminal")
+    assert root.find("terminal/probe").get("desk") == "Test terminal"
+    assert probe.seen["describe_terminal"] == [True, True]
 
 
 def scenario_collect_stats(app: Any, probe: Probe, tmp_path: Path) -> None:
