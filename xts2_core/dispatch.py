@@ -15,6 +15,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import sqlalchemy as sa
 from pyramid.config import Configurator
+from pyramid.exceptions import URLDecodeError
 from pyramid.response import Response
 from pyramid_retry import is_error_retryable, mark_error_retryable
 
@@ -300,6 +301,13 @@ def internal_error_view(exc: Exception, request: Any) -> Response:
     return _error_response(request, Internal("internal error; the server log has the details"))
 
 
+def undecodable_path_view(exc: Exception, request: Any) -> Response:
+    """A path that is not UTF-8 names nothing here: ``not_found`` (Pyramid raises
+    ``URLDecodeError`` while matching routes, before any view)."""
+    return _error_response(request, NotFound("no such path: it is not valid UTF-8; the API is "
+                                             "at /v2"))
+
+
 def not_found_view(request: Any) -> Response:
     return _error_response(request, NotFound(f"no such path {request.path}; the API is at /v2"))
 
@@ -344,6 +352,7 @@ def includeme(config: Configurator) -> None:
     config.add_view(index_view, route_name="xts2.index_slash")
     config.add_view(dispatch_view, route_name="xts2.command")
     config.add_exception_view(xts_error_view, context=XTSError)
+    config.add_exception_view(undecodable_path_view, context=URLDecodeError)
     config.add_exception_view(internal_error_view, context=Exception)
     config.add_notfound_view(not_found_view)
     config.add_tween("xts2_core.dispatch._headers_tween_factory")

@@ -222,6 +222,10 @@ def test_not_found_family(core_app, read_error, fmt):
     assert err["code"] == "not_found" and err["param"] == "basket"
     err = read_error(app.get("/nowhere", {"format": fmt}, status=404))
     assert err["code"] == "not_found"
+    # A path that is not UTF-8 names nothing (Pyramid cannot even match it to a route).
+    for path in ("/v2/%ff/x", "/v2/baskets/%ff", "/%ff", "/client/%c3"):
+        err = read_error(app.get(path, {"format": fmt}, status=404))
+        assert err["code"] == "not_found" and "UTF-8" in err["message"], path
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
