@@ -254,10 +254,12 @@ def index_view(request: Any) -> Response:
            for cname, cmd in sorted(commands.items())], many=True, lists=("command",))
         for sname, commands in sorted(registry.servlets.items())
     ]
-    folders = [E("directory", {"name": name, "url": request.route_path(f"xts2.static.{name}",
-                                                                        subpath=()),
-                               "plugin": folder.plugin}, many=True)
-               for name, folder in sorted(request.registry["xts2.static"].items())]
+    folders = []
+    for name, folder in sorted(request.registry["xts2.static"].items()):
+        url = request.route_path(f"xts2.static.{name}", subpath=())
+        panel = url + folder.files.panel if folder.files.panel else None
+        folders.append(E("directory", {"name": name, "url": url, "plugin": folder.plugin,
+                                       "panel": panel}, many=True))
     return render(request, [elist("servlets", servlets), elist("files", folders)])
 
 

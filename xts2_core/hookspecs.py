@@ -149,16 +149,20 @@ def register_season_sections(pm: Any) -> list[SeasonSection]:
 
 
 @hookspec
-def register_static_files() -> list[StaticFiles]:
+def register_static_files(settings: dict[str, Any]) -> list[StaticFiles]:
     """Folders of files the plugin serves beside the API: a browser client, its pages, a panel.
 
     Called once at start-up. Each :class:`xts2_core.StaticFiles` folder is served at
     ``/{name}/`` (its ``index`` page there, its ``pages`` at ``/{name}/{page}``), with ETags and
     ``Cache-Control: no-cache``, and its HTML pages with a Content-Security-Policy that allows
-    scripts and styles from this server only (no inline scripts). ``GET /v2`` lists the folders,
-    so a client can find what a plugin ships for it. A name registered twice, or two folders
-    asking to be the home page (``home=True``: ``/`` leads there), stops start-up.
+    scripts and styles from this server only (no inline scripts) and no framing, but for the
+    ``embeddable`` pages by the origins given. ``GET /v2`` lists the folders (and a folder's
+    ``panel`` module, which the browser client loads), so a client can find what a plugin ships
+    for it. A name registered twice, or two folders asking to be the home page (``home=True``:
+    ``/`` leads there), stops start-up.
 
+    :param settings: the ini settings (a plugin's own are ``pluginname.setting``: the origins
+        that may frame a page, say).
     :return: a list of :class:`xts2_core.StaticFiles`.
     """
 

@@ -34,8 +34,8 @@ from .errors import MethodNotAllowed, NotFound
 from .plugins import PluginError, collect_by_plugin
 from .servlets import NAME_RE
 
-#: The policy of an HTML page served from a plugin's folder; ``frame-ancestors`` comes from
-#: :attr:`StaticFiles.frame_ancestors`.
+#: The policy of an HTML page served from a plugin's folder; ``frame-ancestors`` is ``'none'``
+#: unless :attr:`StaticFiles.embeddable` names the page.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'")
@@ -45,6 +45,7 @@ _TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css
           ".txt": "text/plain", ".png": "image/png", ".ico": "image/x-icon",
           ".woff2": "font/woff2", ".webmanifest": "application/manifest+json"}
 _PAGE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 #: Characters no served file's name may hold: a NUL would make the file system call fail (an
 #: ``internal`` error instead of 404), and a backslash or a control character has no business in
 #: a URL of a plugin's file.
@@ -66,8 +67,11 @@ class StaticFiles:
     :param index: the page served at ``/{name}/``.
     :param pages: more pages by name: ``{"whatson": "whatson.html"}`` serves ``/{name}/whatson``.
     :param home: ``/`` leads here (one folder at most may ask).
-    :param frame_ancestors: origins that may show the pages in a frame (``frame-ancestors``);
-        empty: none may.
+    :param embeddable: pages other sites may show in a frame, each with the origins that may
+        (``{"whatson": ("https://venue.example",)}``: its ``frame-ancestors``); every other page
+        may not be framed at all.
+    :param panel: a module (path in the folder, ``panel.js``) that the browser client imports
+        as a panel for the plugin's item types; ``GET /v2`` lists its URL.
     """
 
     name: str
@@ -75,7 +79,8 @@ class StaticFiles:
     index: str = "index.html"
     pages: dict[str, str] = field(default_factory=dict)
     home: bool = False
-    frame_ancestors: tuple[str, ...] = ()
+    embeddable: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    panel: str | None = None
 
     def __post_init__(self) -> None:
         if not NAME_RE.match(self.name) or self.name in RESERVED:
@@ -85,10 +90,18 @@ class StaticFiles:
         if bad:
             raise ValueError(f"static files {self.name!r}: page names {bad} must be lower case "
                              "a-z, 0-9, _ and -")
+        unknown = sorted(set(self.embeddable) - set(self.pages))
+        if unknown:
+            raise ValueError(f"static files {self.name!r}: embeddable names {unknown}, which "
+                             "are not among its pages")
+        origins = [o for page in self.embeddable.values() for o in page]
+        if any(not _ORIGIN_RE.match(o) for o in origins):
+            raise ValueError(f"static files {self.name!r}: embeddable origins must be "
+                             f"scheme://host[:port], not {origins}")
 
-    @property
-    def csp(self) -> str:
-        ancestors = " ".join(self.frame_ancestors) or "'none'"
+    def csp(self, page: str | None) -> str:
+        """The policy of a page (``None``: the index or a file reached by its path)."""
+        ancestors = " ".join(self.embeddable.get(page or "", ())) or "'none'"
         return f"{CSP}; frame-ancestors {ancestors}"
 
 
@@ -101,7 +114,8 @@ class _Folder:
         if not (self.root / files.index).is_file():
             raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
                               f"at /{files.name}/, which has no {files.index}")
-        missing = sorted(f for f in files.pages.values() if not (self.root / f).is_file())
+        missing = sorted(f for f in [*files.pages.values(), files.panel or files.index]
+                         if not (self.root / f).is_file())
         if missing:
             raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
                               f"at /{files.name}/, which has no {', '.join(missing)} (pages)")
@@ -154,7 +168,8 @@ class _Folder:
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"
         if ctype == "text/html":
-            response.headers["Content-Security-Policy"] = self.files.csp
+            page = subpath[0] if len(subpath) == 1 and subpath[0] in self.files.pages else None
+            response.headers["Content-Security-Policy"] = self.files.csp(page)
             response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
@@ -172,10 +187,10 @@ def _only_get(request: Any) -> None:
         raise MethodNotAllowed(f"method {request.method} is not allowed here; use GET")
 
 
-def collect(pm: Any) -> dict[str, _Folder]:
+def collect(pm: Any, settings: dict[str, Any]) -> dict[str, _Folder]:
     """Every plugin's folders by name; a name served twice, or two homes, stops start-up."""
     folders: dict[str, _Folder] = {}
-    for plugin, items in collect_by_plugin(pm, "register_static_files"):
+    for plugin, items in collect_by_plugin(pm, "register_static_files", settings=settings):
         for files in items:
             if files.name in folders:
                 raise PluginError(f"register_static_files: {files.name!r} is registered by both "
@@ -189,7 +204,7 @@ def collect(pm: Any) -> dict[str, _Folder]:
 
 
 def includeme(config: Configurator) -> None:
-    folders = collect(config.registry["xts2.pm"])
+    folders = collect(config.registry["xts2.pm"], config.get_settings())
     config.registry["xts2.static"] = folders
     for name, folder in folders.items():
         def view(request: Any, folder: _Folder = folder) -> Response:

@@ -269,10 +269,34 @@ def test_the_api_is_untouched(app):
     assert app.post("/v2/xts/getterminal", {"terminalkey": app.terminal_key}).status_int == 200
 
 
-def test_frame_ancestors(make_app, site):
-    app = make_app(StaticFiles("site", site, frame_ancestors=("https://venue.example",)))
-    csp = app.get("/site/").headers["Content-Security-Policy"]
-    assert csp.endswith("; frame-ancestors https://venue.example")
+def test_only_embeddable_pages_may_be_framed_and_only_by_their_origins(make_app, site):
+    app = make_app(StaticFiles("site", site, pages={"whatson": "whatson.html"},
+                               embeddable={"whatson": ("https://venue.example",
+                                                       "http://localhost:8000")}))
+    csp = app.get("/site/whatson").headers["Content-Security-Policy"]
+    assert csp.endswith("; frame-ancestors https://venue.example http://localhost:8000")
+    for path in ("/site/", "/site/whatson.html"):
+        csp = app.get(path).headers["Content-Security-Policy"]
+        assert csp.endswith("; frame-ancestors 'none'"), path
+
+
+@pytest.mark.parametrize("embeddable", [{"nosuchpage": ("https://venue.example",)},
+                                        {"whatson": ("venue.example",)},
+                                        {"whatson": ("https://venue.example/path",)},
+                                        {"whatson": ("https://a.example; script-src *",)}])
+def test_bad_embeddable_is_a_value_error(site, embeddable):
+    with pytest.raises(ValueError, match="embeddable"):
+        StaticFiles("site", site, pages={"whatson": "whatson.html"}, embeddable=embeddable)
+
+
+def test_a_panel_is_listed_and_must_exist(make_app, site):
+    (site / "panel.js").write_text("export default {};\n")
+    app = make_app(StaticFiles("site", site, panel="panel.js"))
+    (folder,) = app.get("/v2", {"format": "json"}).json["files"]
+    assert folder["panel"] == "/site/panel.js"
+    assert app.get("/site/panel.js").content_type == "text/javascript"
+    with pytest.raises(PluginError, match="no nopanel.js"):
+        make_app(StaticFiles("site", site, panel="nopanel.js"))
 
 
 def test_another_index(make_app, site):

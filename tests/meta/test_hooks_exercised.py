@@ -71,6 +71,7 @@ ARGUMENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "item_type": lambda v: isinstance(v, str),
     "params": lambda v: hasattr(v, "getall"),
     "pm": lambda v: isinstance(v, pluggy.PluginManager),
+    "settings": lambda v: isinstance(v, dict) and "sqlalchemy.url" in v,
     "terminal": lambda v: isinstance(v, Terminal) and v.id is not None,
 }
 
@@ -133,7 +134,7 @@ class Probe:
 
         return [TerminalField("probefield", int, load)]
 
-    def register_static_files(self) -> list[StaticFiles]:
+    def register_static_files(self, settings: dict[str, Any]) -> list[StaticFiles]:
         return [StaticFiles("probe", self.site, pages={"about": "about.html"}, home=True)]
 
     # -- items -----------------------------------------------------------------------------
