@@ -75,8 +75,8 @@ export function BasketColumn({ footers }) {
     <aside class="basketcol" aria-label="Basket">
       <section class="basket" aria-labelledby="basket-h">
         <header class="baskethead">
-          <h2 id="basket-h">${b ? `Basket ${b.id}` : "New sale"}</h2>
-          ${b ? html`<${Expiry} basket=${b} />` : null}
+          <h2 id="basket-h">${items.length ? `Basket ${b.id}` : "New sale"}</h2>
+          ${items.length ? html`<${Expiry} basket=${b} />` : null}
         </header>
         ${items.length ? html`<ul class="items" aria-label="Items in the basket">${items.map((i) => html`<${Item} item=${i} busy=${s.busy} />`)}</ul>`
           : html`<p class="empty">The basket is empty. Choose tickets or cafe items: the basket starts with the first one.</p>`}

@@ -37,12 +37,12 @@ export function countdown(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-/** Availability in words (never colour alone): "sold out", "3 left", "120 available". */
+/** Availability in words (never colour alone): "sold out", "3 left" (ten or fewer: a warning),
+ * "120 left". */
 export function availability(counts) {
   if (!counts) return { word: "", level: "" };
   const n = counts.available;
   if (counts.status === "past") return { word: "started", level: "past" };
   if (n <= 0) return { word: "sold out", level: "soldout" };
-  if (n <= 10) return { word: `${n} left`, level: "few" };
-  return { word: `${n} available`, level: "ok" };
+  return { word: `${n} left`, level: n <= 10 ? "few" : "ok" };
 }

@@ -23,9 +23,10 @@ let timers = [];
 async function start() {
   store.reset({ screen: "loading" });
   try {
-    await api.loadIndex();
-    if (!api.signedIn) { store.set({ screen: "signin" }); return; }
-    const body = await api.call("xts/getterminal", {}, { retry: true, what: "this terminal" });
+    if (!api.signedIn) { await api.loadIndex(); store.set({ screen: "signin" }); return; }
+    // Both at once: what is installed, and who this terminal is.
+    const [, body] = await Promise.all([
+      api.loadIndex(), api.call("xts/getterminal", {}, { retry: true, what: "this terminal" })]);
     setTimeZone(body.terminal.timezone);
     panels = PANELS.filter((p) => api.hasServlet(p.servlet));
     for (const p of panels) p.start(api);
@@ -34,7 +35,7 @@ async function start() {
     sale.refreshAll();
     timers.forEach(clearInterval);
     timers = [
-      setInterval(() => sale.refreshAll(), REFRESH_MS),
+      setInterval(() => { sale.refreshAll(); sale.reloadBasket(); }, REFRESH_MS),
       setInterval(() => panels.forEach((p) => p.reload?.()), RELOAD_MS),
       setInterval(() => { store.set({ tick: Date.now() }); sale.checkExpiry(); }, 1000),
     ];

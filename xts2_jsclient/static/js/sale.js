@@ -9,6 +9,8 @@ let api = null;
 let refreshers = [];
 let lastTouch = 0;
 const TOUCH_EVERY_MS = 60000;
+let touchEvery = TOUCH_EVERY_MS; // shorter when the basket's expiry is short (the API allows 30 s)
+let generation = 0; // counts the basket answers this client has put on screen
 
 export function init(theApi, panelRefreshers) { api = theApi; refreshers = panelRefreshers; }
 
@@ -20,9 +22,20 @@ export async function refreshAll() {
 export function say(text, where = "basket", kind = "error") { store.set({ message: { text, where, kind } }); }
 export function clearMessage() { if (store.get().message) store.set({ message: null }); }
 
-/** Run a change: marks `busy` on the control that started it, turns refusals into messages. */
-async function change(busy, where, work) {
+let queue = Promise.resolve(); // the last change asked for; the next one waits for it
+
+/** Run a change: marks `busy` on the control that started it, turns refusals into messages.
+ * Changes run one after another: a second tap while the first is on its way (the first item of
+ * a sale, before the basket exists) lands in the same basket, and answers reach the screen in
+ * order. */
+function change(busy, where, work) {
+  queue = queue.then(() => runChange(busy, where, work)); // runChange never rejects
+  return queue;
+}
+
+async function runChange(busy, where, work) {
   clearMessage();
+  const focused = document.activeElement;
   store.set({ busy });
   try {
     return await work();
@@ -37,13 +50,21 @@ async function change(busy, where, work) {
     return null;
   } finally {
     store.set({ busy: null });
+    // The busy control was disabled, which dropped the keyboard focus: give it back once the
+    // control is enabled again (after this redraw), unless the operator has moved on.
+    setTimeout(() => {
+      if (document.activeElement === document.body && focused?.isConnected) focused.focus();
+    });
     refreshAll();
   }
 }
 
 function setBasket(basket) {
+  generation += 1;
   store.set({ basket });
   lastTouch = Date.now();
+  const span = basket?.expires ? Date.parse(basket.expires) - api.now() : 0;
+  touchEvery = span > 0 ? Math.min(TOUCH_EVERY_MS, Math.max(5000, span / 3)) : TOUCH_EVERY_MS;
 }
 
 export function secondsLeft(basket) {
@@ -68,12 +89,20 @@ async function ensureBasket() {
 /** Add an item of `type` with its `item.*` parameters; the basket is created with the first item. */
 export function addItem(type, params, { busy, where, what } = {}) {
   return change(busy || type, where || type, async () => {
-    const basket = await ensureBasket();
-    const q = { basket: basket.id, type };
-    for (const [k, v] of Object.entries(params)) q[`item.${k}`] = v;
-    const body = await api.call("baskets/additem", q, { what: what || `adding ${type}` });
-    setBasket(body.basket);
-    return body;
+    for (let attempt = 1; ; attempt += 1) {
+      const basket = await ensureBasket();
+      const q = { basket: basket.id, type };
+      for (const [k, v] of Object.entries(params)) q[`item.${k}`] = v;
+      try {
+        const body = await api.call("baskets/additem", q, { what: what || `adding ${type}` });
+        setBasket(body.basket);
+        return body;
+      } catch (err) {
+        // An empty basket (its first item was refused) that expired meanwhile: start another.
+        if (err.code !== "basket_expired" || attempt > 1 || (basket.item || []).length) throw err;
+        store.set({ basket: null });
+      }
+    }
   });
 }
 
@@ -108,7 +137,7 @@ async function close() {
 }
 
 export function nextCustomer() {
-  store.set({ receipt: null, basket: null, changeDue: 0, message: null });
+  store.set({ receipt: null, basket: null, changeDue: 0, message: null, search: "" });
 }
 
 /** The basket is gone (its expiry passed): tell the operator, start afresh with the next item. */
@@ -122,16 +151,33 @@ export function expired() {
   }
 }
 
-/** Keep the basket alive while the operator works (at most once a minute). */
+/** Keep the basket alive while the operator works (at most once a minute, or every third of a
+ * shorter expiry). */
 export async function touch() {
   const b = store.get().basket;
-  if (!b || b.state !== "open" || !b.expires || Date.now() - lastTouch < TOUCH_EVERY_MS) return;
+  if (!b || b.state !== "open" || !b.expires || Date.now() - lastTouch < touchEvery) return;
   lastTouch = Date.now();
   try {
     const body = await api.call("baskets/touchbasket", { basket: b.id }, { what: "keeping the basket" });
     if (store.get().basket?.id === b.id) store.set({ basket: body.basket });
   } catch (err) {
     if (err.code === "basket_expired") expired();
+  }
+}
+
+/** Called every few seconds: read the open basket again, as something other than this screen
+ * (another terminal, a plugin, a script) may have changed it. An answer that a change made here
+ * has overtaken meanwhile is dropped. */
+export async function reloadBasket() {
+  const b = store.get().basket;
+  if (!b || b.state !== "open" || store.get().busy) return;
+  const seen = generation;
+  const current = () => generation === seen && !store.get().busy && store.get().basket?.id === b.id;
+  try {
+    const body = await api.call("baskets/getbasket", { basket: b.id }, { retry: false });
+    if (current()) store.set({ basket: body.basket });
+  } catch (err) {
+    if (err.code === "basket_expired" && current()) expired();
   }
 }
 

@@ -25,6 +25,12 @@ export function payWith(pt) {
     return;
   }
   const cash = CASH.has(pt.code);
+  if (!cash && entered > due) {
+    say(`Only cash can be more than what is owed (${money(due)}): type ${money(due)} or less ` +
+        `for ${pt.name}.`, "payment");
+    field?.focus();
+    return;
+  }
   const amount = cash ? Math.min(entered, due) : entered;
   const change = cash ? entered - amount : 0;
   return pay(pt.code, amount, change);
@@ -51,7 +57,7 @@ function Payment() {
           onInput=${(e) => { setAmount(e.target.value); setEdited(true); }}
           onKeyDown=${(e) => { if (e.key === "Enter" && list.length) { e.preventDefault(); payWith(list[0]); } }} />
       </label>
-      ${cashChange > 0 ? html`<p class="change-preview">In cash: change ${money(cashChange)}</p>` : null}
+      ${cashChange > 0 ? html`<p class="change-preview">More than is owed: in cash, change ${money(cashChange)}</p>` : null}
       <div class="paybuttons">
         ${list.map((pt, i) => {
           const busy = s.busy === `pay-${pt.code}`;

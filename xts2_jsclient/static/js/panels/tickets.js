@@ -131,10 +131,10 @@ function PerformancePanel() {
   const c = s.counts?.[perf.id] || perf.counts;
   const a = availability({ ...c, status: perf.status });
   const qty = s.qty || 1;
-  const add = (tt) => {
-    store.set({ qty: 1 });
-    return addItem("ticket", { performance: perf.id, tickettype: tt.id, quantity: qty },
+  const add = async (tt) => {
+    const body = await addItem("ticket", { performance: perf.id, tickettype: tt.id, quantity: qty },
       { busy: `tt-${tt.id}`, where: "tickets", what: `${qty} × ${tt.name}` });
+    if (body) store.set({ qty: 1 }); // a refused quantity stays, to be changed
   };
   return html`
     <section class="panel" id="performance" aria-labelledby="perf-h">
@@ -158,6 +158,12 @@ function PerformancePanel() {
     </section>`;
 }
 
+/** "" today, else "Tomorrow " or "Mon 7 Dec ": the next performances can be days apart. */
+function nnDay(iso) {
+  const label = dayLabel(iso, new Date(api.now()));
+  return label === "Today" ? "" : `${label} `;
+}
+
 function NowAndNext() {
   const s = store.useStore();
   const list = s.nowandnext || [];
@@ -166,8 +172,10 @@ function NowAndNext() {
       <span class="label">Now & next</span>
       ${list.length ? list.map((p) => html`
         <button class="nn" key=${p.id} onClick=${() => choosePerformance(p.id)}>
-          ${p.showname} ${time(p.start)} <${Availability} id=${p.id} status=${p.status} />
-        </button>`) : html`<span class="empty">nothing soon</span>`}
+          <span class="nnname">${p.showname}</span>
+          <span class="nnwhen">${nnDay(p.start)}${time(p.start)}</span>
+          <${Availability} id=${p.id} status=${p.status} />
+        </button>`) : s.nowandnext ? html`<span class="empty">nothing soon</span>` : null}
     </section>`;
 }
 
