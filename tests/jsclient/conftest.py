@@ -14,29 +14,26 @@ Fixtures:
                     SECOND_KEY``: Box office 2); ``till.call(…)`` asks the server as Box office 1.
 ``shoot``           ``shoot(page, name)`` writes ``build/screenshots/{name}.png``.
 
-Every page a test opens fails the test if a dialog opens or a script error happens.
+Every page a test opens fails the test if a dialog opens or a script error happens. The season,
+the keys and the accessibility check that tests import are in ``browser_till.py`` (``from
+conftest import`` would find whichever conftest was imported last).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytestmark = pytest.mark.live
+from browser_till import FIRST_KEY, season
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
-AXE = Path(__file__).with_name("axe.min.js")
 REQUIRED = os.environ.get("XTS2_BROWSER_TESTS") == "1"
 INSTALL = ("the browser tests need Debian's Chromium and Playwright: apt-get install chromium "
            "(and python3 dev.py test installs Playwright)")
-FIRST_KEY = "box-office-one-key-0001"
-SECOND_KEY = "box-office-two-key-0002"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -45,35 +42,6 @@ def _unavailable(why: str) -> None:
     if REQUIRED:
         pytest.fail(f"XTS2_BROWSER_TESTS=1 but {why}; {INSTALL}", pytrace=False)
     pytest.skip(f"{why}; {INSTALL}")
-
-
-def season(now: datetime | None = None) -> dict[str, Any]:
-    """A small venue: Hamlet tonight (and tomorrow), a late show, coffee and cake, cash and card,
-    and two terminals."""
-    now = now or datetime.now(UTC)
-    tonight = (now + timedelta(hours=3)).replace(minute=30, second=0, microsecond=0)
-    fmt = "%Y-%m-%dT%H:%M:%S+00:00"
-    return {
-        "shows": [
-            {"name": "Hamlet", "description": "A prince hesitates.",
-             "tickettypes": [{"name": "Adult", "price": "12.00"},
-                             {"name": "Concession", "price": "8.00"}],
-             "performances": [{"start": tonight.strftime(fmt), "capacity": 50},
-                              {"start": (tonight + timedelta(days=1)).strftime(fmt),
-                               "capacity": 50}]},
-            {"name": "Late Night Jazz",
-             "tickettypes": [{"name": "Standard", "price": "15.00"}],
-             "performances": [{"start": (tonight + timedelta(hours=2)).strftime(fmt),
-                               "capacity": 60}]},
-        ],
-        "stock": [{"name": "Coffee", "price": "2.20", "category": "drinks", "level": 40},
-                  {"name": "Tea", "price": "1.80", "category": "drinks"},
-                  {"name": "Flapjack", "price": "2.50", "category": "food", "level": 10}],
-        "paymenttypes": [{"code": "card", "name": "Card"}, {"code": "cash", "name": "Cash"}],
-        "terminals": [{"name": "Box office 1", "key": FIRST_KEY, "paymenttypes": ["card", "cash"]},
-                      {"name": "Box office 2", "key": SECOND_KEY,
-                       "paymenttypes": ["card", "cash"]}],
-    }
 
 
 @pytest.fixture(scope="session")
@@ -169,16 +137,3 @@ def till(xts2_app_factory: Any, xts2_live_server: Any, chromium: Any) -> Any:
         for ctx in t.contexts:
             ctx.close()
     assert problems == [], problems
-
-
-def run_axe(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now.
-
-    axe is evaluated through the DevTools protocol (Playwright's ``evaluate``), which the page's
-    Content-Security-Policy does not govern: the policy stays as it is served.
-    """
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                           ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
-                           "nodes: v.nodes.map(n => n.target.join(' '))}))")
-    return [v for v in result if v["impact"] in ("serious", "critical")]

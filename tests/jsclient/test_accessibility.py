@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import run_axe
+from browser_till import run_axe
 from playwright.sync_api import expect
 
 NAMELESS = """() => [...document.querySelectorAll('button, input, select, textarea')]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from conftest import SECOND_KEY
+from browser_till import SECOND_KEY
 from playwright.sync_api import expect
 
 EXPIRY = 30  # seconds: the shortest the API allows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import season
+from browser_till import season
 from playwright.sync_api import expect
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import SECOND_KEY, season
+from browser_till import SECOND_KEY, season
 from playwright.sync_api import expect
 
 CAPACITY = 3
