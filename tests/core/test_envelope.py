@@ -110,7 +110,8 @@ def test_index_lists_servlets_and_commands(core_app):
     servlets = {s.get("name"): {c.get("name"): c.get("access") for c in s}
                 for s in root.find("servlets")}
     assert sorted(servlets) == ["baskets", "probe", "xts"]
-    assert servlets["xts"] == {"getstats": "terminal", "isadmin": "public", "report": "admin"}
+    assert servlets["xts"] == {"getstats": "terminal", "health": "public", "isadmin": "public",
+                               "report": "admin"}
     assert servlets["baskets"]["openbasket"] == "admin"
     assert servlets["baskets"]["newbasket"] == "terminal"
     body = core_app.get("/v2/", {"format": "json"}).json
