@@ -88,6 +88,14 @@ class RateLimited(XTSError):
     status = 429
 
 
+class Unavailable(XTSError):
+    """The server cannot reach its database: not a bug, and the same request may work later
+    (``xts/health`` answers it; supervisors and monitoring watch for it)."""
+
+    code = "unavailable"
+    status = 503
+
+
 class Internal(XTSError):
     """A bug; the details are in the server log, never in the answer."""
 
