@@ -19,7 +19,7 @@ from .errors import (
     XTSError,
 )
 from .hookspecs import hookimpl
-from .items import NewItem
+from .items import ItemType, NewItem
 from .models import Basket, BasketItem, Terminal
 from .params import (
     Bool,
@@ -52,7 +52,7 @@ from .values import Money, format_datetime, format_money, parse_money
 __all__ = [
     "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column", "Command",
     "Conflict", "DateTime", "E", "Entry", "Field", "Forbidden", "Id", "IdList", "Int",
-    "ItemRejected", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
+    "ItemRejected", "ItemType", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
     "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonMoney", "SeasonSection",
     "Servlet", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
     "XTSError", "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pydantic import Field
 
 from ..errors import Conflict, NotFound
+from ..items import ItemType
 from ..models import Basket, BasketItem, BasketMetadata
 from ..params import Bool, Id, Int, Key, Name, Params, Text, Words, parse_params
 from ..render import E, elist, emap
@@ -207,11 +208,18 @@ class AddItem(Params):
 
 def additem(request: Any, p: AddItem) -> list[E]:
     check_item_types(request, [p.type], "type")
+    item_type: ItemType = request.registry["xts2.item_type_specs"][p.type]
+    # The item type's schema parses item.* once, here, before any lock is taken: a bad value is
+    # bad_param naming item.<field> for every provider alike, and the provider gets the model.
+    item_params = (parse_params(item_type.params, request.params, prefix="item.",
+                                context={"tz": request.tz, "now": request.now})
+                   if item_type.declared else None)
     basket = get_basket(request, p.basket, lock=True)
     require_open(basket)
     hook = request.registry["xts2.pm"].hook
     new = check_new_item(p.type, hook.validate_add_item(
-        request=request, basket=basket, item_type=p.type, params=request.params))
+        request=request, basket=basket, item_type=p.type, params=request.params,
+        item_params=item_params))
     race_window(request)
     item = insert_row(request, BasketItem, basket_id=basket.id, type=p.type,
                       quantity=new.quantity, unit_price=new.unit_price,
