@@ -11,7 +11,7 @@ import logging
 import warnings
 from typing import Any
 
-from pydantic import create_model
+from pydantic import Field, create_model
 from pyramid.config import Configurator
 
 from ..items import ItemType
@@ -67,7 +67,8 @@ def includeme(config: Configurator) -> None:
     for name in filters:
         if name in GetBaskets.model_fields:
             raise PluginError(f"basket filter {name!r} clashes with a getbaskets parameter")
-    fields: dict[str, Any] = {name: (f.type | None, None) for name, f in filters.items()}
+    fields: dict[str, Any] = {name: (f.type | None, Field(None, description=f.description or None))
+                              for name, f in filters.items()}
     config.registry["xts2.basket_filters"] = filters
     config.registry["xts2.basket_filter_params"] = create_model(
         "BasketFilterParams", __base__=Params, **fields)
