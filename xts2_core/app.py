@@ -31,6 +31,8 @@ def make_app(settings: dict[str, Any], *, extra_plugins: list[tuple[str, Any]] |
     config.include(".reports")
     # /v2 routes, the command registry, the guards and the error envelope.
     config.include(".dispatch")
+    # GET /v2/openapi.json: the OpenAPI description of what is installed.
+    config.include(".openapi")
     return config.make_wsgi_app()
 
 

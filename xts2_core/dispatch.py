@@ -233,7 +233,8 @@ def index_view(request: Any) -> Response:
            for cname, cmd in sorted(commands.items())], many=True, lists=("command",))
         for sname, commands in sorted(registry.servlets.items())
     ]
-    return render(request, [elist("servlets", servlets)])
+    links = [E("openapi", {"href": "/v2/openapi.json"})]
+    return render(request, [elist("servlets", servlets), *links])
 
 
 # -- errors ----------------------------------------------------------------------------------
