@@ -14,11 +14,11 @@ from xts2_core import (
     Id,
     Int,
     ItemRejected,
+    ItemType,
     NewItem,
     NotFound,
     Params,
     for_update,
-    parse_params,
 )
 
 from .models import CafeLine, Stock
@@ -30,13 +30,17 @@ ITEM_TYPE = "cafe"
 class CafeItemParams(Params):
     """``item.stock``, ``item.quantity`` (1–100, default 1)."""
 
-    stock: Id
-    quantity: Int = Field(1, ge=1, le=100)
+    stock: Id = Field(description="The stock item (its id, as cafe/getstock lists it).")
+    quantity: Int = Field(1, ge=1, le=100, description="How many.")
 
 
-def new_item(request: Any, basket: Basket, params: Any) -> NewItem:
+ITEM = ItemType(ITEM_TYPE, CafeItemParams, "Cafe",
+                "Something sold at the cafe counter, from its stock. Rejected when a tracked "
+                "level, less what open baskets hold, is too low.")
+
+
+def new_item(request: Any, basket: Basket, p: CafeItemParams) -> NewItem:
     """Agree to sell ``item.quantity`` of ``item.stock``, or raise ``ItemRejected`` saying why."""
-    p = parse_params(CafeItemParams, params, prefix="item.")
     stock = request.dbsession.execute(
         for_update(request, sa.select(Stock).where(Stock.id == p.stock))).scalar_one_or_none()
     if stock is None:

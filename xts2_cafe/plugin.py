@@ -8,7 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xts2_core import Basket, BasketItem, Command, E, NewItem, SeasonSection, Servlet, hookimpl
+from xts2_core import (
+    Basket,
+    BasketItem,
+    Command,
+    E,
+    ItemType,
+    NewItem,
+    SeasonSection,
+    Servlet,
+    hookimpl,
+)
 
 from . import commands, items, season, stock
 from .models import CafeLine, Stock
@@ -22,8 +32,8 @@ def register_servlets() -> list[Servlet]:
 
 
 @hookimpl
-def register_item_types() -> list[str]:
-    return [items.ITEM_TYPE]
+def register_item_types() -> list[ItemType]:
+    return [items.ITEM]
 
 
 @hookimpl
@@ -37,10 +47,11 @@ def register_season_sections() -> list[SeasonSection]:
 
 
 @hookimpl
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
+def validate_add_item(request: Any, basket: Basket, item_type: str, item_params: Any
+                      ) -> NewItem | None:
     if item_type != items.ITEM_TYPE:
         return None
-    return items.new_item(request, basket, params)
+    return items.new_item(request, basket, item_params)
 
 
 @hookimpl

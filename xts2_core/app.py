@@ -33,6 +33,8 @@ def make_app(settings: dict[str, Any], *, extra_plugins: list[tuple[str, Any]] |
     config.include(".dispatch")
     # Plugins' folders of files (the browser client) beside the API, and / leading to one.
     config.include(".static")
+    # GET /v2/openapi.json: the OpenAPI description of what is installed.
+    config.include(".openapi")
     return config.make_wsgi_app()
 
 

@@ -260,7 +260,8 @@ def index_view(request: Any) -> Response:
         panel = url + folder.files.panel if folder.files.panel else None
         folders.append(E("directory", {"name": name, "url": url, "plugin": folder.plugin,
                                        "panel": panel}, many=True))
-    return render(request, [elist("servlets", servlets), elist("files", folders)])
+    links = [E("openapi", {"href": "/v2/openapi.json"})]
+    return render(request, [elist("servlets", servlets), elist("files", folders), *links])
 
 
 # -- errors ----------------------------------------------------------------------------------

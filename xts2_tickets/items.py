@@ -27,13 +27,13 @@ from xts2_core import (
     Id,
     Int,
     ItemRejected,
+    ItemType,
     NewItem,
     NotFound,
     Params,
     for_update,
     is_sqlite,
     locks_enabled,
-    parse_params,
 )
 
 from .counts import SUMS_BY_PERFORMANCE_TICKETTYPE, SUMS_BY_TICKETTYPE, counts_of, is_past
@@ -48,10 +48,20 @@ COUNT_DELAY_SETTING = "xts2.testing.tickets.count_delay"
 
 
 class TicketItemParams(Params):
-    performance: Id
-    tickettype: Id
-    quantity: Int = Field(1, ge=1, le=50)
-    refund: Bool = False
+    """The ``item.*`` parameters of ``additem?type=ticket``."""
+
+    performance: Id = Field(description="The performance (its id).")
+    tickettype: Id = Field(description="The ticket type (its id); it must belong to the "
+                           "performance's show.")
+    quantity: Int = Field(1, ge=1, le=50, description="How many tickets.")
+    refund: Bool = Field(False, description="An anti-ticket: gives back tickets sold of this "
+                         "performance and ticket type (a negative value, lowering sold).")
+
+
+ITEM = ItemType(ITEM_TYPE, TicketItemParams, "Ticket",
+                "Seats at a performance, at the price of a ticket type of its show (or a refund "
+                "of them). Rejected beyond what is available, or once the performance started "
+                "more than 60 minutes ago.")
 
 
 #: What a sale needs to know, in one statement: the performance (its row locked, as every writer
@@ -70,13 +80,11 @@ _SALE_LOCKED = _SALE.with_for_update(of=Performance)
 _TICKET = sa.insert(Ticket.__table__)
 
 
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
+def validate_add_item(request: Any, basket: Basket, item_type: str, p: TicketItemParams
                       ) -> NewItem | None:
-    """Parse ``item.*``, lock the performance, count, and agree or refuse."""
+    """Lock the performance, count, and agree or refuse (``p``: the parsed ``item.*``)."""
     if item_type != ITEM_TYPE:
         return None
-    p = parse_params(TicketItemParams, params, prefix="item.",
-                     context={"tz": request.tz, "now": request.now})
     db = request.dbsession
     now = request.now
     stmt = _SALE_LOCKED if locks_enabled(request) else _SALE
