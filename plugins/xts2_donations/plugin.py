@@ -19,6 +19,7 @@ from xts2_core import (
     NewItem,
     ReportType,
     SeasonSection,
+    StaticFiles,
     hookimpl,
 )
 
@@ -26,6 +27,13 @@ from .donation import ITEM, ITEM_TYPE, donation_element, new_donation
 from .filters import GIFTAID
 from .report import REPORT
 from .settings import SECTION
+
+
+@hookimpl
+def register_static_files() -> list[StaticFiles]:
+    # The browser client's panel for donations (static/panel.js): no pages, only the module.
+    return [StaticFiles("donations", Path(__file__).parent / "static", index=None,
+                        panel="panel.js")]
 
 
 @hookimpl

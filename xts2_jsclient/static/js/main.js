@@ -13,6 +13,8 @@ import { Message, show } from "./ui.js";
 import tickets from "./panels/tickets.js";
 import cafe from "./panels/cafe.js";
 import money from "./panels/money.js";
+import generic from "./panels/generic.js";
+import { loadPluginPanels } from "./plugins.js";
 import bookings from "./views/bookings.js";
 import refunds from "./views/refunds.js";
 import cashup from "./views/cashup.js";
@@ -40,6 +42,13 @@ async function start() {
     setTimeZone(body.terminal.timezone);
     panels = PANELS.filter((p) => api.hasServlet(p.servlet));
     for (const p of panels) p.start(api);
+    // Then the panels plugins ship, and a form for any item type no panel offers.
+    panels.push(...await loadPluginPanels(api));
+    if (generic.requires(api)) {
+      generic.start(api, panels.flatMap((p) => p.itemTypes || []));
+      panels.push(generic);
+      generic.reload();
+    }
     views = VIEWS.filter((v) => v.requires(api));
     for (const v of views) v.start?.(api);
     sale.init(api, panels.filter((p) => p.refresh).map((p) => () => p.refresh()));
