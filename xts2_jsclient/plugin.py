@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xts2_core import Command, E, NoParams, Servlet, StaticFiles, hookimpl
+from xts2_core import Answer, Command, E, NoParams, Servlet, StaticFiles, answers, hookimpl
 
 STATIC = Path(__file__).parent / "static"
 
@@ -32,6 +32,15 @@ def register_static_files(settings: dict[str, Any]) -> list[StaticFiles]:
                         embeddable={"whatson": _words(settings.get("jsclient.embed_origins"))})]
 
 
+class SettingsAnswer(Answer):
+    class Settings(Answer):
+        timezone: str
+        bookingurl: str | None = None
+
+    settings: Settings
+
+
+@answers(SettingsAnswer)
 def getsettings(request: Any, p: NoParams) -> E:
     """``<settings timezone bookingurl/>``: what the public pages need to know of the venue (its
     time zone, to show times as the venue's; where "Book" leads)."""

@@ -26,6 +26,32 @@ class IsAdminAnswer(Answer):
     admin: bool
 
 
+class TerminalOut(Answer):
+    """``<terminal id name expiry timezone>`` and what plugins add (``describe_terminal``: money's
+    ``paymenttypes``), so its keys are open."""
+
+    model_config = ConfigDict(extra="allow")
+    id: int
+    name: str
+    expiry: int
+    timezone: str
+
+
+class TerminalAnswer(Answer):
+    terminal: TerminalOut
+
+
+class TerminalsLine(Answer):
+    id: int
+    name: str
+    active: bool
+    expiry: int | None = None
+
+
+class TerminalsAnswer(Answer):
+    terminals: list[TerminalsLine]
+
+
 class PluginOut(Answer):
     name: str
     distribution: str
@@ -149,6 +175,7 @@ def getstats(request: Any, p: Params) -> E:
     }, children, lists=("plugin", "count"))
 
 
+@answers(TerminalAnswer)
 def getterminal(request: Any, p: Params) -> E:
     """``<terminal id name expiry timezone>``: the calling terminal, its baskets' default expiry
     (seconds), the venue's time zone, and what plugins add (``describe_terminal``)."""
@@ -162,6 +189,7 @@ def getterminal(request: Any, p: Params) -> E:
                           "timezone": request.tz.key}, children)
 
 
+@answers(TerminalsAnswer)
 def getterminals(request: Any, p: Params) -> E:
     """``<terminals><terminal id name active expiry/>…</terminals>`` (admin): every terminal, revoked
     ones too, by name, so a cash-up can pick another till's takings."""
