@@ -119,7 +119,7 @@ def test_an_item_type_without_a_panel_gets_a_form_from_its_parameters(till, shoo
     form = page.get_by_role("form", name="Donation")
     expect(form).to_be_visible()
     form.get_by_label(re.compile("^Amount")).fill("7")
-    form.get_by_label("Donor").fill("Ann Other")
+    form.get_by_label("Donor", exact=True).fill("Ann Other")
     form.get_by_role("button", name="Add donation").click()
     expect(page.locator(".items .item-donation")).to_contain_text("Donation from Ann Other")
     shoot(page, "73-generic-form")
