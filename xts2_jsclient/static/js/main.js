@@ -161,7 +161,7 @@ function Sell() {
       </header>
       <${RetryBanner} />
       <${Message} where="global" />
-      ${view ? html`<main class="main content" aria-label=${view.title}><${view.View} /></main>` : html`
+      ${view ? html`<main class="main content" aria-label=${view.title} tabindex="0"><${view.View} /></main>` : html`
         ${sides.length ? html`<div class="side">${sides.map((p) => html`<${p.Side} />`)}</div>` : null}
         <main class="main content" aria-label="Sell">${mains.map((p) => html`<${p.Main} />`)}</main>`}
       <${BasketColumn} footers=${footers} />
