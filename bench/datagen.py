@@ -35,6 +35,9 @@ SHOWS_PER_SIZE = 20
 CURRENT_SHOWS = 8
 CAPACITY = 200
 TERMINALS = 16
+#: Website terminals (the on-sale case): a venue's website keeps a basket longer than a till.
+WEBSITE_TERMINALS = 4
+WEBSITE_EXPIRY = 1800
 PAYMENTTYPE = "cash"
 TZ = ZoneInfo("Europe/London")
 
@@ -71,6 +74,10 @@ def terminal_key(n: int) -> str:
     return f"bench-terminal-key-{n:04d}"
 
 
+def website_key(n: int) -> str:
+    return f"bench-website-key-{n:04d}"
+
+
 @dataclass
 class Plan:
     """What the benchmark needs to know about the generated data."""
@@ -85,6 +92,8 @@ class Plan:
     #: Closed baskets for the database floor's aggregate.
     floor_baskets: list[int] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    #: Website terminals' keys (their baskets expire after WEBSITE_EXPIRY seconds).
+    website_keys: list[str] = field(default_factory=list)
     paymenttype: str = PAYMENTTYPE
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -104,7 +113,9 @@ def season_yaml() -> str:
         "paymenttypes": [{"code": "cash", "name": "Cash"}, {"code": "card", "name": "Card"}],
         "stock": STOCK,
         "terminals": [{"name": f"Bench terminal {n}", "key": terminal_key(n),
-                       "paymenttypes": ["cash", "card"]} for n in range(1, TERMINALS + 1)],
+                       "paymenttypes": ["cash", "card"]} for n in range(1, TERMINALS + 1)]
+        + [{"name": f"Bench website {n}", "key": website_key(n), "paymenttypes": ["card"],
+            "expiry": WEBSITE_EXPIRY} for n in range(1, WEBSITE_TERMINALS + 1)],
     }
     return json.dumps(data, indent=1)
 
@@ -247,6 +258,7 @@ def generate(engine: sa.Engine, size: int, now: datetime | None = None, seed: in
                                              "tickets_performance")}
     terminal_ids = [terminals[f"Bench terminal {n}"] for n in range(1, TERMINALS + 1)]
     plan.keys = [terminal_key(n) for n in range(1, TERMINALS + 1)]
+    plan.website_keys = [website_key(n) for n in range(1, WEBSITE_TERMINALS + 1)]
 
     w = Writer(engine)
     ids = dict(first_ids)
@@ -402,3 +414,42 @@ def generate(engine: sa.Engine, size: int, now: datetime | None = None, seed: in
     plan.seconds = time.perf_counter() - t0
     progress(f"wrote {sum(w.counts.values()):,} rows in {plan.seconds:.1f}s")
     return plan
+
+
+# -- the on-sale case ------------------------------------------------------------------------
+
+def onsale_performance(url: str, capacity: int, n: int, now: datetime | None = None
+                       ) -> tuple[int, int]:
+    """A new performance of ``capacity`` seats with nothing sold, about to go on sale: one more
+    performance of a show of its own ("On-sale show", made by the first call), ninety days and
+    ``n`` hours ahead (outside the programme's window, so the reads measured beside it do not
+    change). Returns (performance id, the show's Adult ticket type id). Written straight into the
+    tables while the servers run, as another process would."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    sqlite = engine.dialect.name == "sqlite"
+    name = "On-sale show"
+    try:
+        with engine.begin() as conn:
+            show = conn.execute(sa.text("SELECT id FROM tickets_show WHERE name = :n"),
+                                {"n": name}).scalar()
+            if show is None:
+                show = conn.execute(sa.text(
+                    "INSERT INTO tickets_show (name, description, publicity) "
+                    "VALUES (:n, :d, '') RETURNING id"),
+                    {"n": name, "d": "A generated show that goes on sale."}).scalar_one()
+                conn.execute(sa.text("INSERT INTO tickets_tickettype (show_id, name, price) "
+                                     "VALUES (:s, 'Adult', 2500)"), {"s": show})
+            tickettype = conn.execute(sa.text(
+                "SELECT id FROM tickets_tickettype WHERE show_id = :s AND name = 'Adult'"),
+                {"s": show}).scalar_one()
+            start = (_start(now.astimezone(TZ).date(), 90, (19, 30)) + timedelta(hours=n))
+            naive = start.astimezone(UTC).replace(tzinfo=None)
+            perf = conn.execute(sa.text(
+                "INSERT INTO tickets_performance (show_id, start, capacity, heldback) "
+                "VALUES (:s, :t, :c, 0) RETURNING id"),
+                {"s": show, "t": naive.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else naive,
+                 "c": capacity}).scalar_one()
+    finally:
+        engine.dispose()
+    return perf, tickettype

@@ -5,6 +5,9 @@
 * :func:`run_gets` does the same with the asyncio client below (when wrk is missing).
 * :func:`run_sales` drives the multi-step sale: ``newbasket``, two ticket ``additem``, a payment
   ``additem``, ``closebasket``, from ``clients`` concurrent keep-alive connections.
+* :func:`run_onsale` drives a hot on-sale: many clients at once, each with its own basket, ask for
+  tickets of one performance the moment it goes on sale, then pay and close; those who come too
+  late are refused (``item_rejected``). It counts what was sold and how long it took.
 
 The asyncio client is a minimal HTTP/1.1 keep-alive client written with the standard library:
 it sends ``GET`` requests and reads answers that carry a ``Content-Length`` (as waitress sends).
@@ -350,6 +353,168 @@ def run_sales(bases: list[str], spec: SaleSpec, seconds: float, clients: int, se
     return asyncio.run(_sales(bases, spec, seconds, clients, seed))
 
 
+# -- the hot on-sale ------------------------------------------------------------------------
+
+@dataclass
+class OnsaleSpec:
+    """One performance going on sale: who asks (terminal keys), for what, how they pay."""
+
+    website_keys: list[str]
+    boxoffice_keys: list[str]
+    performance: int
+    tickettype: int
+    capacity: int
+    quantity: int = 2
+    paymenttype: str = "card"
+    #: One client in ``boxoffice_every`` sells at a box-office till; the others on the website.
+    boxoffice_every: int = 5
+
+
+def onsale_ticket_path(key: str, basket: int, spec: OnsaleSpec) -> str:
+    return _q("baskets/additem", terminalkey=key, format="json", basket=basket, type="ticket",
+              **{"item.performance": spec.performance, "item.tickettype": spec.tickettype,
+                 "item.quantity": spec.quantity})
+
+
+async def _onsale(bases: list[str], spec: OnsaleSpec, clients: int, timeout: float
+                  ) -> dict[str, Any]:
+    """Every client connects first; then, at one moment (the on-sale), each runs ``newbasket``,
+    a ticket ``additem`` of ``quantity``, and, if that was granted, a payment and ``closebasket``.
+    A refusal must be ``item_rejected``; anything else (another error, a 5xx, a socket error, a
+    client past ``timeout``) is a failure."""
+    additem: list[float] = []
+    sale: list[float] = []
+    granted: list[float] = []  # when each granted ticket additem was answered (since the start)
+    requests = 0
+    refusals: dict[str, int] = {}
+    messages: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    go = asyncio.Event()
+    t_start = 0.0
+
+    def error(key: str) -> None:
+        errors[key] = errors.get(key, 0) + 1
+
+    async def call(conn: Connection, step: str, path: str) -> tuple[int, Any] | None:
+        nonlocal requests
+        try:
+            status, body = await conn.get(path)
+        except (OSError, HTTPError, asyncio.IncompleteReadError) as exc:
+            error(f"{step}:{type(exc).__name__}")
+            await conn.close()
+            return None
+        requests += 1
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            error(f"{step}:http{status}:not-json")
+            return None
+
+    def code(answer: Any) -> str:
+        try:
+            return str(answer["error"]["code"])
+        except (KeyError, TypeError):
+            return "?"
+
+    async def client(n: int) -> None:
+        if n % spec.boxoffice_every == 0:
+            keys = spec.boxoffice_keys
+            key = keys[(n // spec.boxoffice_every) % len(keys)]
+        else:
+            keys = spec.website_keys
+            key = keys[n % len(keys)]
+        conn = Connection(*_split(bases[n % len(bases)]))
+        try:
+            await conn._open()
+        except OSError as exc:
+            error(f"connect:{type(exc).__name__}")
+            return
+        await go.wait()
+        t0 = time.perf_counter()
+        try:
+            r = await call(conn, "newbasket", newbasket_path(key))
+            if r is None or r[0] != 200:
+                if r is not None:
+                    error(f"newbasket:{code(r[1])}")
+                return
+            basket = r[1]["basket"]["id"]
+            t1 = time.perf_counter()
+            r = await call(conn, "additem:ticket", onsale_ticket_path(key, basket, spec))
+            if r is None:
+                return
+            additem.append(time.perf_counter() - t1)
+            status, answer = r
+            if status != 200:
+                c = code(answer)
+                if status == 409 and c == "item_rejected":
+                    refusals[c] = refusals.get(c, 0) + 1
+                    msg = str(answer["error"].get("message", ""))
+                    messages[msg] = messages.get(msg, 0) + 1
+                else:
+                    error(f"additem:ticket:{c}:http{status}")
+                return
+            granted.append(time.perf_counter() - t_start)
+            value = answer["basket"]["value"]
+            r = await call(conn, "additem:payment",
+                           payment_path(key, basket, spec.paymenttype, value))
+            if r is None or r[0] != 200:
+                if r is not None:
+                    error(f"additem:payment:{code(r[1])}")
+                return
+            r = await call(conn, "closebasket", close_path(key, basket))
+            if r is None or r[0] != 200:
+                if r is not None:
+                    error(f"closebasket:{code(r[1])}")
+                return
+            sale.append(time.perf_counter() - t0)
+        finally:
+            await conn.close()
+
+    tasks = [asyncio.ensure_future(client(n)) for n in range(clients)]
+    await asyncio.sleep(0.5)  # every client connected (or queued in the listen backlog)
+    t_start = time.perf_counter()
+    go.set()
+    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for t in pending:
+        t.cancel()
+        error("client:timeout")
+    elapsed = time.perf_counter() - t_start
+    # What the server says was sold (closed baskets), by one more client.
+    conn = Connection(*_split(bases[0]))
+    try:
+        _, body = await conn.get(_q("tickets/getperformance", performance=spec.performance,
+                                    format="json"))
+        counts = json.loads(body)["performance"]["counts"]
+    finally:
+        await conn.close()
+    additem.sort()
+    sale.sort()
+    granted.sort()
+    return {
+        "clients": clients, "capacity": spec.capacity, "quantity": spec.quantity,
+        "performance": spec.performance,
+        "sold": counts["sold"], "reserved": counts["reserved"],
+        "sales": len(sale), "granted": len(granted),
+        "refusals": refusals, "messages": messages,
+        "failures": sum(errors.values()), "errors": errors,
+        "requests": requests, "seconds": elapsed, "rps": requests / elapsed if elapsed else 0.0,
+        "first_seat": granted[0] if granted else None,
+        "last_seat": granted[-1] if granted else None,
+        "soldout": (granted[-1] - granted[0]) if granted else None,
+        "additem_p50": percentile(additem, 50), "additem_p99": percentile(additem, 99),
+        "sale_p50": percentile(sale, 50), "sale_p99": percentile(sale, 99),
+        # as the other cases name them, for the common code
+        "p50": percentile(additem, 50), "p99": percentile(additem, 99),
+        "driver": "asyncio",
+    }
+
+
+def run_onsale(bases: list[str], spec: OnsaleSpec, clients: int, timeout: float = 120
+               ) -> dict[str, Any]:
+    """One on-sale of ``spec.performance`` to ``clients`` clients (spread over ``bases``)."""
+    return asyncio.run(_onsale(bases, spec, clients, timeout))
+
+
 # -- as a separate process -------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,6 +523,11 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     job = json.loads(Path((argv or sys.argv[1:])[0]).read_text())
+    if job["kind"] == "onsale":
+        spec = OnsaleSpec(**job["spec"])
+        print("RESULT " + json.dumps(run_onsale(job["bases"], spec, job["clients"],
+                                                job.get("timeout", 120))))
+        return 0
     if job["kind"] == "sales":
         s = job["spec"]
         spec = SaleSpec(keys=s["keys"], tickets=[tuple(t) for t in s["tickets"]],

@@ -135,6 +135,34 @@ def scaling_rows(setups: list[dict[str, Any]], db: str) -> tuple[list[str], list
     return head, rows
 
 
+# -- the hot on-sale ------------------------------------------------------------------------
+
+ONSALE_HEAD = ["setup", "clients", "seats", "sold", "sales", "refused", "failed",
+               "sold out s", "additem p50 ms", "additem p99 ms", "sale p50 ms", "sale p99 ms",
+               "req/s", "CPU ms/req", "load"]
+
+
+def onsale_rows(setups: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per setup that ran the on-sale. "sold out" is the time from the first seat granted
+    to the last; "sold" is what the server counts as sold (closed baskets) afterwards."""
+    rows = []
+    for s in setups:
+        c = s["cases"].get("onsale")
+        if c is None:
+            continue
+        procs = s["processes"]
+        refused = ", ".join(f"{n} {code}" for code, n in sorted(c["refusals"].items())) or "0"
+        soldout = "–" if c["soldout"] is None else f"{c['soldout']:.2f}"
+        if c.get("runs"):
+            soldout += " (" + " / ".join("–" if x is None else f"{x:.2f}" for x in c["runs"]) + ")"
+        rows.append([f"{DB_NAMES.get(s['db'], s['db'])}, {procs} process{'es' if procs > 1 else ''}",
+                     str(c["clients"]), f"{c['capacity']:,}", f"{c['sold']:,}", f"{c['sales']:,}",
+                     refused, str(c["failures"]), soldout, _ms(c["additem_p50"]),
+                     _ms(c["additem_p99"]), _ms(c["sale_p50"]), _ms(c["sale_p99"]),
+                     _num(c["rps"]), _cpu(c), f"{c['loadavg']:.1f}"])
+    return rows
+
+
 # -- targets ---------------------------------------------------------------------------------
 
 def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
@@ -180,6 +208,19 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
             out.append((f"{name}: full sale, none failing (figure only)",
                         f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed",
                         sale["failures"] == 0))
+        for o in (x for x in setups if x["db"] == db and "onsale" in x["cases"]):
+            c = o["cases"]["onsale"]
+            want = c["clients"] - (c["capacity"] // c["quantity"])
+            refused = sum(c["refusals"].values())
+            out.append((f"{name}, {o['processes']}p: on-sale sells exactly the {c['capacity']} "
+                        f"seats, {want} clients refused (item_rejected), none failing",
+                        f"{c['sold']} sold, {c['sales']} sales, {refused} refused, "
+                        f"{c['failures']} failed", c["sold"] == c["capacity"] and refused == want
+                        and c["failures"] == 0 and not c.get("oversold")))
+            if db == "sqlite":
+                out.append(("SQLite: on-sale, the last seat sold ≤ 5 s after the first",
+                            "–" if c["soldout"] is None else f"{c['soldout']:.2f} s",
+                            c["soldout"] is not None and c["soldout"] <= 5))
         sizes = sorted({x["size"] for x in setups if x["db"] == db and x["processes"] == 1})
         if len(sizes) > 1:
             lo, hi = find(db, sizes[0]), find(db, sizes[-1])
@@ -233,9 +274,22 @@ def render(results: dict[str, Any], markdown: bool = False) -> str:
     setups = results["setups"]
     parts = []
     for s in setups:
+        if not case_rows(s):
+            continue  # only the on-sale ran here: it has a section of its own
         title = setup_title(s)
         parts.append((f"#### {title}" if markdown else f"== {title}") + "\n\n"
                      + table(CASE_HEAD, case_rows(s)))
+    rows = onsale_rows(setups)
+    if rows:
+        title = "Hot on-sale (each client: newbasket, 2 tickets, pay, close; all at once)"
+        messages: dict[str, int] = {}
+        for s in setups:
+            for msg, n in ((s["cases"].get("onsale") or {}).get("messages") or {}).items():
+                messages[msg] = messages.get(msg, 0) + n
+        said = "; ".join(f"“{m}” ({n}×)" for m, n in sorted(messages.items(), key=lambda x: -x[1])[:3])
+        parts.append((f"#### {title}" if markdown else f"== {title}") + "\n\n"
+                     + table(ONSALE_HEAD, rows)
+                     + (f"\n\nRefusals said: {said}" if said else ""))
     for db in ("sqlite", "postgresql"):
         head, rows = scaling_rows(setups, db)
         if rows:
