@@ -6,8 +6,11 @@ reports a transient conflict (see :func:`_mark_retryable`).
 
 SQLite is the embedded default: a file in WAL mode, foreign keys on, a busy timeout, and — because
 SQLite locks the whole database for writing — a command that changes state opens its transaction
-with ``BEGIN IMMEDIATE``, so writers queue instead of failing half-way. PostgreSQL is the production
-database; writers there take row locks (``SELECT … FOR UPDATE``) in a fixed order.
+with ``BEGIN IMMEDIATE``, so writers queue instead of failing half-way. Within a process they queue
+in arrival order (:class:`~xts2_core.writequeue.WriterQueue`, taken before ``BEGIN IMMEDIATE`` and
+released when the transaction ends), so no sale waits behind luckier ones; between processes the
+busy timeout decides. PostgreSQL is the production database; writers there take row locks
+(``SELECT … FOR UPDATE``) in a fixed order.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +30,8 @@ from pyramid.settings import asbool
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from transaction.interfaces import NoTransaction
+
+from .writequeue import QueueTimeout, WriterQueue
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +98,32 @@ def get_engine(settings: dict[str, Any]) -> sa.Engine:
     return engine
 
 
+#: Each SQLite engine's writer queue (made on first use, gone with the engine).
+_QUEUES: weakref.WeakKeyDictionary[sa.Engine, WriterQueue] = weakref.WeakKeyDictionary()
+_QUEUES_LOCK = threading.Lock()
+
+
+def writer_queue(engine: sa.Engine) -> WriterQueue:
+    """The queue this process's writers to ``engine`` (an SQLite database) take, in turn."""
+    queue = _QUEUES.get(engine)
+    if queue is None:
+        with _QUEUES_LOCK:
+            queue = _QUEUES.get(engine)
+            if queue is None:
+                queue = _QUEUES[engine] = WriterQueue()
+    return queue
+
+
+def _busy_timeout(engine: sa.Engine) -> float:
+    timeout = getattr(engine, "_xts2_busy_timeout", None)
+    return 30.0 if timeout is None else timeout
+
+
 def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
     # pysqlite's own transaction handling begins lazily and cannot do BEGIN IMMEDIATE; take it
     # over as SQLAlchemy's documentation recommends, and begin ourselves.
+    engine._xts2_busy_timeout = busy_timeout  # type: ignore[attr-defined]
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -134,17 +163,47 @@ def begin_write(dbsession: Session) -> None:
     Called by the dispatcher before a command that changes state runs, so that SQLite serialises
     writers from their first read; a no-op on other databases and if the session already began.
 
+    On SQLite the writers of this process first take their turn at the engine's
+    :class:`~xts2_core.writequeue.WriterQueue`, in arrival order, so that SQLite's busy handler (which
+    wakes whoever polls at the right moment) is left only to writers of other processes. The turn
+    ends with the transaction — committed, aborted (an error, a pyramid_retry replay), or aborted as
+    a leftover when the request ends — through the transaction's after-commit and after-abort hooks,
+    and the thread-sessions tween lets go of anything its thread still holds. A subrequest of a
+    writer, on the writer's thread, does not wait for its parent.
+
     The transaction is also marked as changed, so that it commits even when the command wrote only
     through Core statements (``session.execute(sa.insert(table), …)``): zope.sqlalchemy notices
     ORM flushes by itself, and would otherwise roll such a transaction back as read-only.
     """
+    tm = dbsession.info.get("tm")
     if not dbsession.in_transaction():
         request = dbsession.info.get("request")
         immediate = request is None or locks_enabled(request)
+        if immediate and tm is not None and is_sqlite(dbsession):
+            _take_turn(dbsession.get_bind(), tm)
         dbsession.connection(execution_options={"xts2_write": immediate})
-    tm = dbsession.info.get("tm")
     if tm is not None:
         zope.sqlalchemy.mark_changed(dbsession, transaction_manager=tm)
+
+
+def _take_turn(engine: sa.Engine, tm: Any) -> None:
+    """Wait for this writer's turn at ``engine``'s queue; hand its release to the transaction."""
+    txn = _current_transaction(tm)
+    if txn is None:
+        return  # no transaction to end the turn: leave it to SQLite's busy timeout
+    queue = writer_queue(engine)
+    ticket = queue.acquire(timeout=_busy_timeout(engine))
+    if ticket is None:
+        return  # a subrequest of the writer holding the queue, on its thread
+
+    def after_commit(ok: bool) -> None:
+        # A failed commit may still hold SQLite's lock: its abort (pyramid_tm's, or the tween's
+        # for a leftover) ends the turn.
+        if ok:
+            queue.release(ticket)
+
+    txn.addAfterCommitHook(after_commit)
+    txn.addAfterAbortHook(queue.release, (ticket,))
 
 
 def locks_enabled(request: Any) -> bool:
@@ -166,8 +225,11 @@ def is_transient(exc: BaseException) -> bool:
     """Which database errors are worth replaying the whole request for.
 
     PostgreSQL: serialization failures (40001), deadlocks (40P01) and lock timeouts (55P03);
-    SQLite: "database is locked", which a busy timeout that ran out leaves behind.
+    SQLite: "database is locked", which a busy timeout that ran out leaves behind, and a wait for
+    the writer queue that ran as long.
     """
+    if isinstance(exc, QueueTimeout):
+        return True
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate in {"40001", "40P01", "55P03"}:
@@ -266,6 +328,14 @@ class ThreadSessions(threading.local):
         session.info["request"] = request
         return session
 
+    def _release_writer_turn(self) -> None:
+        """The request has ended: its thread holds no turn at a writer queue any more (the
+        transaction's hooks have released it; this is the net under them)."""
+        bind = self.session_factory.kw.get("bind")
+        queue = _QUEUES.get(bind) if bind is not None else None
+        if queue is not None and queue.release_mine():
+            log.warning("released a writer-queue turn that its transaction had not")
+
     def tween_factory(self, handler: Any, registry: Any) -> Any:
         """Outside pyramid_tm: count the thread's running requests, and when the outermost ends,
         leave the manager without a transaction (see the class)."""
@@ -281,6 +351,7 @@ class ThreadSessions(threading.local):
                         self._discard_leftover()
                     if self.session is not None:
                         self.session.info["request"] = None  # keep no request alive
+                    self._release_writer_turn()
 
         return tween
 
