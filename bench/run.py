@@ -243,7 +243,7 @@ def run_setup(db: str, size: int, args: argparse.Namespace, workdir: Path,
         env = dict(os.environ)
         env["XTS2_DATABASE_URL"] = url
         ini = write_ini(workdir / f"bench-{db}-{size}x.ini", url, threads=args.threads,
-                        app_use=args.app_use)
+                        app_use=args.app_use, extra=dict(args.app_settings))
         log(f"{db} {size}×: xts2 initdb, xts2 load")
         datagen.prepare(ini, workdir, env)
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -355,6 +355,11 @@ def parser() -> argparse.ArgumentParser:
                    help="PasteDeploy 'use' of the XTS2 app instead of production.ini's egg:xts2, "
                    "e.g. call:mymodule:main to measure a candidate change beside the same floors "
                    "(mymodule importable through PYTHONPATH)")
+    p.add_argument("--app-setting", dest="app_settings", action="append", default=[],
+                   type=lambda x: tuple(x.split("=", 1)) if "=" in x else
+                   argparse.ArgumentTypeError("KEY=VALUE"), metavar="KEY=VALUE",
+                   help="an ini setting of the apps (repeatable), e.g. "
+                   "xts2.sqlite_fair_writes=false to measure without the writer queue")
     p.add_argument("--driver", choices=["wrk", "asyncio"], default=None,
                    help="load client for the reads (default wrk if installed, else asyncio)")
     p.add_argument("--no-install", action="store_true",

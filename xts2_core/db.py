@@ -179,11 +179,19 @@ def begin_write(dbsession: Session) -> None:
     if not dbsession.in_transaction():
         request = dbsession.info.get("request")
         immediate = request is None or locks_enabled(request)
-        if immediate and tm is not None and is_sqlite(dbsession):
+        if immediate and tm is not None and fair_writes(request) and is_sqlite(dbsession):
             _take_turn(dbsession.get_bind(), tm)
         dbsession.connection(execution_options={"xts2_write": immediate})
     if tm is not None:
         zope.sqlalchemy.mark_changed(dbsession, transaction_manager=tm)
+
+
+def fair_writes(request: Any) -> bool:
+    """The setting ``xts2.sqlite_fair_writes`` (default true): SQLite's writers of a process queue
+    in arrival order. False leaves them to SQLite's busy handler alone, as before the queue."""
+    if request is None:
+        return True
+    return request.registry.get("xts2.fair_writes", True)
 
 
 def _take_turn(engine: sa.Engine, tm: Any) -> None:
@@ -367,6 +375,7 @@ def includeme(config: Configurator) -> None:
     config.include("pyramid_retry")
     config.include("pyramid_tm")
 
+    config.registry["xts2.fair_writes"] = asbool(settings.get("xts2.sqlite_fair_writes", True))
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = session_factory
     config.registry["dbsessions"] = sessions

@@ -7,9 +7,10 @@ process the writers therefore queue here, in arrival order, before ``BEGIN IMMED
 (:func:`xts2_core.db.begin_write`); the busy timeout stays the fallback between processes (and for
 anything that writes without the queue).
 
-Python's ``threading.Lock`` does not serve its waiters in order, so the queue is a
-``threading.Condition`` with a FIFO of tickets: a thread takes a ticket, and waits until its ticket
-is at the head of the line and nobody holds the queue.
+Python's ``threading.Lock`` does not serve its waiters in order, so the queue is a lock with a
+FIFO of tickets, each waiting on a ``threading.Condition`` of that lock: a thread takes a ticket
+and waits until its ticket is at the head of the line and nobody holds the queue; a release wakes
+only the head (waking every waiter cost CPU for nothing).
 
 The holder must always let go: :func:`xts2_core.db.begin_write` releases the ticket from the
 transaction's after-commit and after-abort hooks, and the thread-sessions tween releases whatever
@@ -32,11 +33,12 @@ class QueueTimeout(Exception):
 class Ticket:
     """One turn at the queue; :meth:`WriterQueue.release` ends it (again: a no-op)."""
 
-    __slots__ = ("thread", "released")
+    __slots__ = ("thread", "released", "wakeup")
 
-    def __init__(self, thread: int) -> None:
+    def __init__(self, thread: int, wakeup: threading.Condition | None = None) -> None:
         self.thread = thread
         self.released = False
+        self.wakeup = wakeup  # None: it never had to wait
 
 
 class WriterQueue:
@@ -44,7 +46,7 @@ class WriterQueue:
     released, in the order the threads asked."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._line: deque[Ticket] = deque()
         self._holder: Ticket | None = None
         #: Counters, for tests and diagnostics.
@@ -60,7 +62,7 @@ class WriterQueue:
         return holder is not None and holder.thread == threading.get_ident()
 
     def waiting(self) -> int:
-        with self._cond:
+        with self._lock:
             return len(self._line)
 
     def acquire(self, timeout: float | None = None) -> Ticket | None:
@@ -68,29 +70,41 @@ class WriterQueue:
         run inside another on the same thread must not wait for its parent). Raises
         :class:`QueueTimeout` after ``timeout`` seconds."""
         me = threading.get_ident()
-        ticket = Ticket(me)
-        with self._cond:
+        with self._lock:
             if self._holder is not None and self._holder.thread == me:
                 return None
+            if self._holder is None and not self._line:
+                ticket = self._holder = Ticket(me)  # free, nobody waiting: no need to queue
+                self.acquired += 1
+                return ticket
+            ticket = Ticket(me, threading.Condition(self._lock))
+            assert ticket.wakeup is not None
             self._line.append(ticket)
             deadline = None if timeout is None else time.monotonic() + timeout
             while self._holder is not None or self._line[0] is not ticket:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     self._line.remove(ticket)
-                    self._cond.notify_all()  # the one behind may now be first
+                    self._wake_head()  # the one behind may now be first
                     raise QueueTimeout(f"waited {timeout:g} s for the database's writer queue")
-                self._cond.wait(left)
+                ticket.wakeup.wait(left)
             self._line.popleft()
             self._holder = ticket
             self.acquired += 1
             return ticket
 
+    def _wake_head(self) -> None:
+        """(Under the lock.) Wake the first in line if the queue is free."""
+        if self._holder is None and self._line:
+            head = self._line[0].wakeup
+            assert head is not None
+            head.notify()
+
     def release(self, ticket: Ticket | None) -> bool:
         """End ``ticket``'s turn; True if it was holding the queue. Safe to call more than once."""
         if ticket is None:
             return False
-        with self._cond:
+        with self._lock:
             if ticket.released:
                 return False
             ticket.released = True
@@ -98,8 +112,7 @@ class WriterQueue:
                 return False
             self._holder = None
             self.released += 1
-            if self._line:
-                self._cond.notify_all()
+            self._wake_head()
             return True
 
     def release_mine(self) -> bool:

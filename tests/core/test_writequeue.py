@@ -269,3 +269,14 @@ def test_writers_from_many_threads_all_get_through(xts2_app_factory, xts2_plugin
     with app.session() as db:
         n = db.execute(sa.text("SELECT count(*) FROM core_basket_item")).scalar_one()
     assert n == 30
+
+
+def test_the_setting_turns_the_queue_off(xts2_app_factory, xts2_plugin):
+    """``xts2.sqlite_fair_writes = false``: writers are left to SQLite's busy handler alone."""
+    app = xts2_app_factory(plugins=[], extra=[_plain(xts2_plugin)],
+                           **{"xts2.sqlite_fair_writes": "false"})
+    q = _queue(app)
+    before = q.acquired      # (the test's own set-up writes through app.session() queue)
+    b = _basket(app)
+    app.call("baskets/additem", {"basket": b, "type": "plain"})
+    assert q.acquired == before
