@@ -280,3 +280,35 @@ def test_the_setting_turns_the_queue_off(xts2_app_factory, xts2_plugin):
     b = _basket(app)
     app.call("baskets/additem", {"basket": b, "type": "plain"})
     assert q.acquired == before
+
+
+def test_a_turn_that_never_comes_is_a_conflict_not_a_hang(xts2_app_factory, xts2_plugin):
+    """Another thread holds the queue longer than the busy timeout: the writer gives up, is
+    replayed (pyramid_retry), and answers ``conflict`` after the last attempt; readers go on."""
+    app = xts2_app_factory(plugins=[], extra=[_plain(xts2_plugin)],
+                           **{"xts2.sqlite_busy_timeout": "0.2", "retry.attempts": "2"})
+    q = _queue(app)
+    b = _basket(app)
+    held = threading.Event()
+    done = threading.Event()
+
+    def holder() -> None:
+        t = q.acquire()
+        held.set()
+        done.wait(10)
+        q.release(t)
+
+    th = threading.Thread(target=holder)
+    th.start()
+    held.wait(5)
+    try:
+        t0 = time.monotonic()
+        answer = app.call("baskets/additem", {"basket": b, "type": "plain"}, status=409)
+        assert answer["error"]["code"] == "conflict"
+        assert time.monotonic() - t0 < 5
+        assert app.call("baskets/getbasket", {"basket": b})["basket"]["value"] == "0.00"
+    finally:
+        done.set()
+        th.join(5)
+    app.call("baskets/additem", {"basket": b, "type": "plain"})
+    assert q.holder is None and q.waiting() == 0
