@@ -10,12 +10,14 @@ sent). Database conflicts are left to pyramid_retry, which replays the whole req
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import sqlalchemy as sa
 from pyramid.config import Configurator
 from pyramid.response import Response
+from pyramid.tweens import INGRESS
 from pyramid_retry import is_error_retryable, mark_error_retryable
 
 from .auth import authorize
@@ -298,6 +300,32 @@ def _headers_tween_factory(handler: Any, registry: Any) -> Any:
     return tween
 
 
+_COMMAND_PATH = re.compile(r"^/v2/([^/]+)/([^/]+)$")
+
+
+def _decodable_tween_factory(handler: Any, registry: Any) -> Any:
+    """Parameters that are not UTF-8 answer ``bad_param`` before anything else reads them.
+
+    The dispatch view checks this too, but a tween between it and the client may read the
+    parameters first: development.ini's debug toolbar does, and answered a plain-text 500. This
+    tween is the outermost (``under=INGRESS``), so every configuration answers the same envelope.
+    """
+
+    def tween(request: Any) -> Response:
+        try:
+            check_decodable(request)
+        except BadParam as exc:
+            m = _COMMAND_PATH.match(request.path_info)
+            if m is not None:  # the envelope names the servlet and command, as the view's does
+                request.matchdict = {"servlet": m[1], "command": m[2]}
+            response = _error_response(request, exc)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        return handler(request)
+
+    return tween
+
+
 def build_registry(pm: Any) -> CommandRegistry:
     from .plugins import collect_by_plugin
 
@@ -323,3 +351,4 @@ def includeme(config: Configurator) -> None:
     config.add_exception_view(internal_error_view, context=Exception)
     config.add_notfound_view(not_found_view)
     config.add_tween("xts2_core.dispatch._headers_tween_factory")
+    config.add_tween("xts2_core.dispatch._decodable_tween_factory", under=INGRESS)
