@@ -235,7 +235,7 @@ def index_view(request: Any) -> Response:
            for cname, cmd in sorted(commands.items())], many=True, lists=("command",))
         for sname, commands in sorted(registry.servlets.items())
     ]
-    links = [E("openapi", {"href": "/v2/openapi.json"})]
+    links = [E("openapi", {"href": "/v2/openapi.json"}), E("docs", {"href": "/v2/docs"})]
     return render(request, [elist("servlets", servlets), *links])
 
 
