@@ -51,7 +51,7 @@ def wants(request: Any) -> str:
     """
     try:
         values = request.params.getall("format")
-    except UnicodeDecodeError:
+    except ValueError:  # not UTF-8 (UnicodeDecodeError), or a body that is not a form
         values = []
     if len(values) > 1:
         return "xml"
@@ -62,7 +62,8 @@ def wants(request: Any) -> str:
 
 
 def check_decodable(request: Any) -> None:
-    """Parameters arrive as UTF-8; anything else is ``bad_param`` naming the parameter.
+    """Parameters arrive as UTF-8; anything else is ``bad_param`` naming the parameter. A body
+    that cannot be read as a form at all is ``bad_param`` too, naming none.
 
     (WebOb raises ``UnicodeDecodeError`` when the query string is not UTF-8.)
     """
@@ -79,6 +80,8 @@ def check_decodable(request: Any) -> None:
                 name = unquote(key.replace("+", " "), errors="replace")
                 break
         raise BadParam(name, f"parameter '{name}' is not valid UTF-8") from None
+    except ValueError as exc:  # a body WebOb cannot read as a form (multipart, no boundary)
+        raise BadParam(None, f"the request body cannot be read as a form: {exc}") from None
 
 
 def render(request: Any, payload: list[E], status: str = "ok", http_status: int = 200,

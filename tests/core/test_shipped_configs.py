@@ -57,3 +57,12 @@ def test_json_when_the_accept_header_asks(shipped_app):
                            headers={"Accept": "application/json"}, status=400)
     assert resp.json["error"] == {"code": "bad_param", "param": "current",
                                   "message": "parameter 'current' is not valid UTF-8"}
+
+
+def test_a_form_body_that_cannot_be_read_is_bad_param(shipped_app):
+    # multipart/form-data without a boundary: WebOb cannot parse it (a plain-text 500 before).
+    resp = shipped_app.post("/v2/tickets/getshows", "current=1",
+                            headers={"Content-Type": "multipart/form-data",
+                                     "Accept": "application/json"}, status=400)
+    assert resp.json["error"]["code"] == "bad_param" and resp.json["error"]["param"] is None
+    assert "cannot be read as a form" in resp.json["error"]["message"]
