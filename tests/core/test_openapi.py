@@ -70,6 +70,10 @@ def test_every_command_is_a_get_and_a_post_with_its_params(xts2_testapp):
     assert param(programme, "days")["schema"] == {"type": "integer", "minimum": 1,
                                                   "maximum": 366, "default": 14}
     assert param(programme, "from")["required"] is False
+    expiry = param(doc["paths"]["/v2/baskets/newbasket"]["get"], "expiry")  # optional, bounded
+    assert (expiry["required"], expiry["schema"]["minimum"], expiry["schema"]["maximum"]) == (
+        False, 30, 604800)
+    assert not {"ge", "le", "gt", "lt"} & set(expiry["schema"])
     counts = param(doc["paths"]["/v2/tickets/getticketcounts"]["get"], "performance")
     assert (counts["required"], counts["style"], counts["explode"]) == (True, "form", False)
     assert counts["schema"]["maxItems"] == 100
