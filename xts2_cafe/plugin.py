@@ -61,8 +61,13 @@ def item_added(request: Any, item: BasketItem) -> None:
 
 
 @hookimpl
-def describe_item(item: BasketItem) -> E | None:
-    return items.describe(item) if item.type == items.ITEM_TYPE else None
+def describe_item(request: Any, item: BasketItem) -> E | None:
+    return items.describe(request, item) if item.type == items.ITEM_TYPE else None
+
+
+@hookimpl
+def validate_open_basket(request: Any, basket: Basket) -> None:
+    items.validate_open_basket(request, basket)
 
 
 @hookimpl

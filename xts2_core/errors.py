@@ -27,7 +27,7 @@ class BadParam(XTSError):
     code = "bad_param"
     status = 400
 
-    def __init__(self, param: str, message: str):
+    def __init__(self, param: str | None, message: str):
         super().__init__(message, param=param)
 
 

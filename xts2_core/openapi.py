@@ -28,6 +28,7 @@ from .answers import answer_schemas
 from .errors import BadParam, MethodNotAllowed
 from .params import KEY_RE, Params
 from .servlets import Command, CommandRegistry
+from .values import format_money
 
 OPENAPI_PATH = "/v2/openapi.json"
 #: How long a client may keep the document (it changes only when the server restarts).
@@ -100,12 +101,30 @@ def params_schema(model: type[Params]) -> dict[str, Any]:
                                      ref_template="#/components/schemas/{model}")
     if "$defs" in schema:
         raise ValueError(f"{model.__name__}: a parameter schema has only flat parameters")
-    props = {name: {k: v for k, v in prop.items() if k != "title"}
+    props = {name: _standard({k: v for k, v in prop.items() if k != "title"})
              for name, prop in schema.get("properties", {}).items()}
     out: dict[str, Any] = {"type": "object", "properties": props}
     if schema.get("required"):
         out["required"] = list(schema["required"])
     return out
+
+
+#: Bounds that pydantic leaves under their own names when it cannot place them in the schema
+#: (on an optional parameter: ``Int | None = Field(None, ge=30)``), as JSON Schema names them.
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _standard(prop: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema with its bounds under their JSON Schema names (decimal strings under
+    ``x-xts2-…`` for money, whose schema is a string), replacing the type's own wider ones."""
+    for key, name in _BOUNDS.items():
+        if key in prop:
+            value = prop.pop(key)
+            if prop.get("format") == "decimal":
+                prop[f"x-xts2-{name}"] = format_money(value)
+            else:
+                prop[name] = value
+    return prop
 
 
 def query_parameters(schema: dict[str, Any], prefix: str = "",

@@ -33,9 +33,11 @@ def test_the_document_is_valid_openapi_3_1_and_lists_the_item_types(xts2_testapp
     quantity = param(additem, "item.tickettype")
     assert quantity["schema"] == {"type": "integer", "minimum": 1,
                                   "maximum": 9223372036854775807}
-    assert "(required)" in quantity["description"] and "ticket type" in quantity["description"]
+    # Required unless item.refundof names the sold item a refund reverses (then taken from it).
+    assert "ticket type" in quantity["description"] and "item.refundof" in quantity["description"]
     ticket = doc["components"]["schemas"]["ItemType.ticket"]
-    assert ticket["title"] == "Ticket" and ticket["required"] == ["performance", "tickettype"]
+    assert ticket["title"] == "Ticket" and "required" not in ticket
+    assert ticket["properties"]["refundof"]["type"] == "integer"
     assert ticket["properties"]["quantity"] == {
         "type": "integer", "minimum": 1, "maximum": 50, "default": 1,
         "description": "How many tickets."}
@@ -68,6 +70,10 @@ def test_every_command_is_a_get_and_a_post_with_its_params(xts2_testapp):
     assert param(programme, "days")["schema"] == {"type": "integer", "minimum": 1,
                                                   "maximum": 366, "default": 14}
     assert param(programme, "from")["required"] is False
+    expiry = param(doc["paths"]["/v2/baskets/newbasket"]["get"], "expiry")  # optional, bounded
+    assert (expiry["required"], expiry["schema"]["minimum"], expiry["schema"]["maximum"]) == (
+        False, 30, 604800)
+    assert not {"ge", "le", "gt", "lt"} & set(expiry["schema"])
     counts = param(doc["paths"]["/v2/tickets/getticketcounts"]["get"], "performance")
     assert (counts["required"], counts["style"], counts["explode"]) == (True, "form", False)
     assert counts["schema"]["maxItems"] == 100
@@ -153,7 +159,8 @@ def test_getitemtypes_publishes_each_type_s_parameters(xts2_testapp):
     assert params["item.quantity"] == {"name": "item.quantity", "required": False,
                                        "type": "integer", "default": 1, "minimum": 1,
                                        "maximum": 50, "text": "How many tickets."}
-    assert params["item.performance"]["required"] is True
+    assert params["item.performance"]["required"] is False  # not with item.refundof
+    assert "item.refundof" in params["item.performance"]["text"]
     amount = {p["name"]: p for p in types["payment"]["param"]}["item.amount"]
     assert (amount["type"], amount["exclusiveminimum"]) == ("string", "0.00")
     assert xts2_testapp.call("baskets/getitemtypes", key=False, status=401)

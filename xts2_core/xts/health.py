@@ -28,9 +28,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..answers import Answer
 from ..errors import Unavailable
 from ..params import Params
 from ..render import E
+from ..servlets import answers
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,15 @@ def _probe(engine: sa.Engine, settings: dict[str, Any]) -> None:
         raise sqlite3.DatabaseError(f"{path} has no tables")
 
 
+class HealthAnswer(Answer):
+    class Health(Answer):
+        status: str
+        database: str
+
+    health: Health
+
+
+@answers(HealthAnswer)
 def health(request: Any, p: Params) -> E:
     """``<health status="ok" database="sqlite"/>``, or ``unavailable`` (503)."""
     registry = request.registry

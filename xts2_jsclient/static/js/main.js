@@ -35,7 +35,8 @@ let timers = [];
 async function start() {
   store.reset({ screen: "loading" });
   try {
-    if (!api.signedIn) { await api.loadIndex(); store.set({ screen: "signin" }); return; }
+    // Signing in needs nothing from the server until the key is given.
+    if (!api.signedIn) { store.set({ screen: "signin" }); return; }
     // Both at once: what is installed, and who this terminal is.
     const [, body] = await Promise.all([
       api.loadIndex(), api.call("xts/getterminal", {}, { retry: true, what: "this terminal" })]);

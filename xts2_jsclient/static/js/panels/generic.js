@@ -19,28 +19,31 @@ function label(param) {
   return bare.charAt(0).toUpperCase() + bare.slice(1);
 }
 
+/** One parameter: its label (the name), the control, and its description as help beside it
+ * (tied to the control by aria-describedby, not part of its name). */
 function Field({ type, param, value, onInput }) {
   const id = `generic-${type}-${param.name.replace(/\W/g, "-")}`;
   const help = param.text ? html`<span class="help" id=${`${id}-help`}>${param.text}</span>` : null;
   const described = param.text ? `${id}-help` : null;
+  const name = `${label(param)}${param.required ? " (required)" : ""}`;
   if (param.type === "boolean") {
-    return html`<label class="check" for=${id}>
+    return html`<div class="field"><div class="check">
       <input id=${id} type="checkbox" checked=${value === "true"} aria-describedby=${described}
         onChange=${(e) => onInput(e.target.checked ? "true" : "false")} />
-      <span>${label(param)}</span> ${help}</label>`;
+      <label for=${id}>${label(param)}</label></div>${help}</div>`;
   }
   if (param.enum) {
-    return html`<label for=${id}><span>${label(param)}${param.required ? " (required)" : ""}</span>
+    return html`<div class="field"><label for=${id}>${name}</label>
       <select id=${id} value=${value} aria-describedby=${described} onChange=${(e) => onInput(e.target.value)}>
         <option value="">—</option>
         ${String(param.enum).split(",").map((v) => html`<option value=${v}>${v}</option>`)}
-      </select> ${help}</label>`;
+      </select>${help}</div>`;
   }
   const numeric = param.type === "integer" || param.format === "decimal";
-  return html`<label for=${id}><span>${label(param)}${param.required ? " (required)" : ""}</span>
+  return html`<div class="field"><label for=${id}>${name}</label>
     <input id=${id} value=${value} inputmode=${numeric ? "decimal" : "text"} autocomplete="off"
       required=${param.required} aria-describedby=${described} onInput=${(e) => onInput(e.target.value)} />
-    ${help}</label>`;
+    ${help}</div>`;
 }
 
 function TypeForm({ type }) {
