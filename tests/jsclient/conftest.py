@@ -53,6 +53,12 @@ def chromium() -> Any:
     executable = os.environ.get("XTS2_CHROMIUM") or shutil.which("chromium")
     if not executable:
         _unavailable("Chromium is not installed")
+    from playwright.sync_api import expect
+
+    # A shared machine with the suite's servers on its two cores: a screen may take longer than
+    # Playwright's 5 s default to show what it will show. Waiting longer never passes a test
+    # that should fail; it only stops a slow moment from failing one that should pass.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         yield browser
