@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xts2_core import E, Field, Money, Name, Params, elist
+from xts2_core import Answer, Count, E, Field, Money, MoneyText, Name, Params, answers, elist
 
 from .models import Stock
 from .stock import available, held_query
@@ -15,9 +15,24 @@ from .stock import available, held_query
 class GetStock(Params):
     """``category`` (optional): only that category (case-insensitive)."""
 
-    category: Name | None = Field(None, min_length=1, max_length=50)
+    category: Name | None = Field(None, min_length=1, max_length=50,
+                                  description="Only this category (case-insensitive).")
 
 
+class StockItemOut(Answer):
+    id: int
+    name: str
+    price: MoneyText
+    category: str | None = None
+    available: Count | None = None
+
+
+class StockAnswer(Answer):
+    stock: list[StockItemOut]
+    category: str | None = None
+
+
+@answers(StockAnswer)
 def getstock(request: Any, p: GetStock) -> E:
     """``<stock><item id name price category available/>…</stock>``: what is on sale, by category
     and name; ``available`` only for items whose level is tracked. One query."""

@@ -29,10 +29,17 @@ class Stock(Base):
 
 class CafeLine(Base):
     """Which stock a cafe basket item holds: an indexed copy of ``detail["stock"]``, so what open
-    baskets hold is one grouped query. Goes with its item (``ON DELETE CASCADE``)."""
+    baskets hold is one grouped query, whether it is a refund, and what it refunds. Goes with its
+    item (``ON DELETE CASCADE``)."""
 
     __tablename__ = "cafe_line"
 
     item_id: Mapped[int] = mapped_column(
         ITEM_ID, sa.ForeignKey("core_basket_item.id", ondelete="CASCADE"), primary_key=True)
     stock_id: Mapped[int] = mapped_column(sa.ForeignKey("cafe_stock.id"), index=True)
+    #: A returned item (``item.refund``): it holds nothing, and raises the level when its basket
+    #: closes.
+    refund: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: For a refund made with ``item.refundof``: the cafe item it reverses (no foreign key, as in
+    #: ``tickets_ticket.refundof``).
+    refundof: Mapped[int | None] = mapped_column(ITEM_ID, index=True)

@@ -8,7 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xts2_core import Basket, BasketItem, Command, E, NewItem, SeasonSection, Servlet, hookimpl
+from xts2_core import (
+    Basket,
+    BasketItem,
+    Command,
+    E,
+    ItemType,
+    NewItem,
+    SeasonSection,
+    Servlet,
+    hookimpl,
+)
 
 from . import commands, items, season, stock
 from .models import CafeLine, Stock
@@ -22,8 +32,8 @@ def register_servlets() -> list[Servlet]:
 
 
 @hookimpl
-def register_item_types() -> list[str]:
-    return [items.ITEM_TYPE]
+def register_item_types() -> list[ItemType]:
+    return [items.ITEM]
 
 
 @hookimpl
@@ -37,10 +47,11 @@ def register_season_sections() -> list[SeasonSection]:
 
 
 @hookimpl
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
+def validate_add_item(request: Any, basket: Basket, item_type: str, item_params: Any
+                      ) -> NewItem | None:
     if item_type != items.ITEM_TYPE:
         return None
-    return items.new_item(request, basket, params)
+    return items.new_item(request, basket, item_params)
 
 
 @hookimpl
@@ -50,8 +61,13 @@ def item_added(request: Any, item: BasketItem) -> None:
 
 
 @hookimpl
-def describe_item(item: BasketItem) -> E | None:
-    return items.describe(item) if item.type == items.ITEM_TYPE else None
+def describe_item(request: Any, item: BasketItem) -> E | None:
+    return items.describe(request, item) if item.type == items.ITEM_TYPE else None
+
+
+@hookimpl
+def validate_open_basket(request: Any, basket: Basket) -> None:
+    items.validate_open_basket(request, basket)
 
 
 @hookimpl

@@ -1,8 +1,9 @@
 """What the cafe has left: levels less what live baskets hold, and the levels' moves on close/reopen.
 
 A tracked item's *available* count is ``level`` minus the quantity of it in open baskets that have
-not expired, counted in one grouped query over ``cafe_line``. Closing a basket lowers the levels of
-what it holds; reopening it puts them back. Writers lock the stock row before counting; the basket is
+not expired, counted in one grouped query over ``cafe_line`` (returned items waiting hold
+nothing). Closing a basket lowers the levels of what it holds and raises them by what it takes
+back (refunds); reopening it does the reverse. Writers lock the stock row before counting; the basket is
 always locked first (by the core), stock rows after, in id order.
 """
 
@@ -23,14 +24,15 @@ def held_query(now: Any) -> sa.Select[Any]:
     return (sa.select(CafeLine.stock_id, sa.func.sum(BasketItem.quantity).label("held"))
             .join(BasketItem, BasketItem.id == CafeLine.item_id)
             .join(Basket, Basket.id == BasketItem.basket_id)
-            .where(Basket.live(now))
+            .where(Basket.live(now), CafeLine.refund.is_(False))
             .group_by(CafeLine.stock_id))
 
 
 #: Prebuilt statements (building one costs more CPU than running it).
 _HELD_ONE = held_query(sa.bindparam("now", type_=UTCDateTime())).where(
     CafeLine.stock_id == sa.bindparam("stock"))
-_BASKET_LINES = (sa.select(CafeLine.stock_id, sa.func.sum(BasketItem.quantity))
+_BASKET_LINES = (sa.select(CafeLine.stock_id, sa.func.sum(
+                    sa.case((CafeLine.refund, -BasketItem.quantity), else_=BasketItem.quantity)))
                  .join(BasketItem, BasketItem.id == CafeLine.item_id)
                  .where(BasketItem.basket_id == sa.bindparam("basket"))
                  .group_by(CafeLine.stock_id).order_by(CafeLine.stock_id))
@@ -57,7 +59,8 @@ def available(stock: Stock, held_count: int | None) -> int | None:
 
 
 def shift_levels(request: Any, basket: Basket, sign: int) -> None:
-    """Move the levels of what ``basket`` holds by ``sign`` × quantity (−1 on close, +1 on reopen).
+    """Move the levels of what ``basket`` holds by ``sign`` × quantity (−1 on close, +1 on reopen;
+    a refund's quantity counts negative, so closing it raises the level).
 
     One ``UPDATE`` per stock item, in id order, so that two closing baskets never wait on each
     other in a cycle; untracked items are left alone.

@@ -6,6 +6,7 @@ and may change. A plugin writes ``from xts2_core import hookimpl, NewItem, ItemR
 
 from pydantic import Field
 
+from .answers import Answer, Count, DateTimeText, MoneyText
 from .baskets.filters import BasketFilter
 from .baskets.service import item_value_sum
 from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
@@ -19,7 +20,7 @@ from .errors import (
     XTSError,
 )
 from .hookspecs import hookimpl
-from .items import NewItem
+from .items import ItemType, NewItem
 from .models import Basket, BasketItem, Terminal
 from .params import (
     Bool,
@@ -46,16 +47,18 @@ from .season import (
     SeasonSection,
     TerminalField,
 )
-from .servlets import Command, Servlet
+from .servlets import Command, Servlet, answers
 from .static import StaticFiles
 from .values import Money, format_datetime, format_money, parse_money
 
 __all__ = [
-    "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column", "Command",
-    "Conflict", "DateTime", "E", "Entry", "Field", "Forbidden", "Id", "IdList", "Int",
-    "ItemRejected", "Key", "LoadContext", "Money", "MoneyParam", "Name", "NewItem", "NoParams",
-    "NotFound", "Params", "Report", "ReportType", "SeasonError", "SeasonMoney", "SeasonSection",
-    "Servlet", "StaticFiles", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
-    "XTSError", "elist", "emap", "for_update", "format_datetime", "format_money", "hookimpl",
+    "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column",
+    "Command", "Conflict", "Count", "DateTime", "DateTimeText", "E", "Entry", "Field",
+    "Forbidden", "Id", "IdList", "Int", "ItemRejected", "ItemType", "Key", "LoadContext",
+    "Money", "MoneyParam", "MoneyText", "Name", "NewItem", "NoParams", "NotFound", "Params",
+    "Report", "ReportType", "SeasonError", "SeasonMoney", "SeasonSection", "Servlet",
+    "StaticFiles", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
+    "XTSError", "answers", "elist", "emap", "for_update", "format_datetime", "format_money",
+    "hookimpl",
     "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params",
 ]

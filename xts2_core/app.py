@@ -29,6 +29,10 @@ def make_app(settings: dict[str, Any], *, extra_plugins: list[tuple[str, Any]] |
     # What plugins register at start-up: item types, basket filters, report types.
     config.include(".baskets")
     config.include(".reports")
+    # GET /v2/openapi.json, the OpenAPI description of what is installed, and GET /v2/docs, the
+    # reference rendered from it (their routes come before /v2/{servlet}/{command}).
+    config.include(".openapi")
+    config.include(".apidocs")
     # /v2 routes, the command registry, the guards and the error envelope.
     config.include(".dispatch")
     # Plugins' folders of files (the browser client) beside the API, and / leading to one.

@@ -8,6 +8,7 @@
     xts2 terminal list CONFIG          list terminals
     xts2 terminal revoke CONFIG NAME   revoke a terminal's key
     xts2 expire CONFIG                 delete expired baskets (their audit stays)
+    xts2 openapi CONFIG                print the OpenAPI document (GET /v2/openapi.json)
     xts2 revision CONFIG PLUGIN -m MSG (plugin authors) autogenerate a migration on PLUGIN's branch
 """
 
@@ -165,6 +166,19 @@ def cmd_expire(env: Env, args: argparse.Namespace) -> None:
     print(f"deleted {n} expired baskets and {ops.rowcount or 0} old opid records")
 
 
+def cmd_openapi(env: Env, args: argparse.Namespace) -> None:
+    """The document ``GET /v2/openapi.json`` answers, for the plugins CONFIG installs."""
+    from .app import make_app
+    from .openapi import document_bytes
+
+    app = make_app(env.settings)
+    try:
+        sys.stdout.buffer.write(document_bytes(app.registry) + b"\n")
+        sys.stdout.flush()
+    finally:
+        app.registry["dbengine"].dispose()
+
+
 def _expiry(text: str) -> int:
     try:
         seconds = int(text)
@@ -200,6 +214,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--expiry", type=_expiry, default=None,
                     help="default basket expiry in seconds for this terminal (30-604800)")
     add("expire", cmd_expire, "delete expired baskets (the audit stays)").add_argument("config")
+    add("openapi", cmd_openapi, "print the OpenAPI 3.1 document of what is installed (the one "
+        "GET /v2/openapi.json answers)").add_argument("config")
     sp = add("revision", cmd_revision, "autogenerate a migration for one plugin's tables")
     sp.add_argument("config")
     sp.add_argument("plugin")
@@ -217,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             parser().error("a terminal's NAME is 1 to 100 printable characters")
     try:
         env = Env(args.config)
-        if args.func not in (cmd_initdb, cmd_demo):  # those make the tables themselves
+        if args.func not in (cmd_initdb, cmd_demo, cmd_openapi):  # no tables needed there
             check_schema(env.engine)
         args.func(env, args)
     except (SeasonError, PluginError, MigrationError, NoSchema) as exc:

@@ -10,6 +10,7 @@ sent). Database conflicts are left to pyramid_retry, which replays the whole req
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from pyramid.config import Configurator
 from pyramid.exceptions import URLDecodeError
 from pyramid.response import Response
+from pyramid.tweens import INGRESS
 from pyramid_retry import is_error_retryable, mark_error_retryable
 
 from .auth import authorize
@@ -50,7 +52,7 @@ def wants(request: Any) -> str:
     """
     try:
         values = request.params.getall("format")
-    except UnicodeDecodeError:
+    except ValueError:  # not UTF-8 (UnicodeDecodeError), or a body that is not a form
         values = []
     if len(values) > 1:
         return "xml"
@@ -61,7 +63,8 @@ def wants(request: Any) -> str:
 
 
 def check_decodable(request: Any) -> None:
-    """Parameters arrive as UTF-8; anything else is ``bad_param`` naming the parameter.
+    """Parameters arrive as UTF-8; anything else is ``bad_param`` naming the parameter. A body
+    that cannot be read as a form at all is ``bad_param`` too, naming none.
 
     (WebOb raises ``UnicodeDecodeError`` when the query string is not UTF-8.)
     """
@@ -78,6 +81,8 @@ def check_decodable(request: Any) -> None:
                 name = unquote(key.replace("+", " "), errors="replace")
                 break
         raise BadParam(name, f"parameter '{name}' is not valid UTF-8") from None
+    except ValueError as exc:  # a body WebOb cannot read as a form (multipart, no boundary)
+        raise BadParam(None, f"the request body cannot be read as a form: {exc}") from None
 
 
 def render(request: Any, payload: list[E], status: str = "ok", http_status: int = 200,
@@ -263,7 +268,8 @@ def index_view(request: Any) -> Response:
         panel = url + folder.files.panel if folder.files.panel else None
         folders.append(E("directory", {"name": name, "url": url, "plugin": folder.plugin,
                                        "panel": panel}, many=True))
-    return render(request, [elist("servlets", servlets), elist("files", folders)])
+    links = [E("openapi", {"href": "/v2/openapi.json"}), E("docs", {"href": "/v2/docs"})]
+    return render(request, [elist("servlets", servlets), elist("files", folders), *links])
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -334,6 +340,32 @@ def _headers_tween_factory(handler: Any, registry: Any) -> Any:
     return tween
 
 
+_COMMAND_PATH = re.compile(r"^/v2/([^/]+)/([^/]+)$")
+
+
+def _decodable_tween_factory(handler: Any, registry: Any) -> Any:
+    """Parameters that are not UTF-8 answer ``bad_param`` before anything else reads them.
+
+    The dispatch view checks this too, but a tween between it and the client may read the
+    parameters first: development.ini's debug toolbar does, and answered a plain-text 500. This
+    tween is the outermost (``under=INGRESS``), so every configuration answers the same envelope.
+    """
+
+    def tween(request: Any) -> Response:
+        try:
+            check_decodable(request)
+        except BadParam as exc:
+            m = _COMMAND_PATH.match(request.path_info)
+            if m is not None:  # the envelope names the servlet and command, as the view's does
+                request.matchdict = {"servlet": m[1], "command": m[2]}
+            response = _error_response(request, exc)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        return handler(request)
+
+    return tween
+
+
 def build_registry(pm: Any) -> CommandRegistry:
     from .plugins import collect_by_plugin
 
@@ -361,3 +393,4 @@ def includeme(config: Configurator) -> None:
     config.add_exception_view(internal_error_view, context=Exception)
     config.add_notfound_view(not_found_view)
     config.add_tween("xts2_core.dispatch._headers_tween_factory")
+    config.add_tween("xts2_core.dispatch._decodable_tween_factory", under=INGRESS)

@@ -27,7 +27,7 @@ class BadParam(XTSError):
     code = "bad_param"
     status = 400
 
-    def __init__(self, param: str, message: str):
+    def __init__(self, param: str | None, message: str):
         super().__init__(message, param=param)
 
 
@@ -86,6 +86,14 @@ class RateLimited(XTSError):
 
     code = "rate_limited"
     status = 429
+
+
+class Unavailable(XTSError):
+    """The server cannot reach its database: not a bug, and the same request may work later
+    (``xts/health`` answers it; supervisors and monitoring watch for it)."""
+
+    code = "unavailable"
+    status = 503
 
 
 class Internal(XTSError):

@@ -4,11 +4,11 @@ A plugin is a module (or any object) whose functions carry ``@hookimpl`` and are
 hooks below; the entry point group ``xts2`` names it. An implementation may take any subset of a
 hook's arguments, by name, so a new argument later breaks no plugin::
 
-    from xts2_core import hookimpl
+    from xts2_core import ItemType, hookimpl
 
     @hookimpl
     def register_item_types():
-        return ["donation"]
+        return [ItemType("donation", DonationParams, "Donation")]
 
 The plugin manager checks at start-up that every ``@hookimpl`` names a hook here (a misspelled
 hook stops start-up). Hooks come in four kinds:
@@ -40,8 +40,9 @@ import pluggy
 
 if TYPE_CHECKING:
     from .baskets.filters import BasketFilter
-    from .items import NewItem
+    from .items import ItemType, NewItem
     from .models import Basket, BasketItem, Terminal
+    from .params import Params
     from .render import E
     from .reports import ReportType
     from .season import SeasonSection, TerminalField
@@ -75,15 +76,24 @@ def register_servlets() -> list[Servlet]:
 
 
 @hookspec
-def register_item_types() -> list[str]:
-    """The basket item types this plugin owns (``ticket``, ``cafe``, ``payment``, …).
+def register_item_types() -> list[ItemType]:
+    """The basket item types this plugin owns (``ticket``, ``cafe``, ``payment``, …), each with
+    the schema of its ``item.*`` parameters.
 
     Called once at start-up. The owner of a type answers ``validate_add_item`` and
     ``describe_item`` for it. ``additem`` with a type no plugin registered answers ``bad_param``
     (``param="type"``) naming the installed types, so disabling a plugin makes its type unknown
     without breaking anything else. A type registered by two plugins stops start-up.
 
-    :return: a list of type names: lower case, 1–32 of ``a-z0-9_``.
+    Each :class:`xts2_core.ItemType` names its ``params`` schema (a :class:`xts2_core.Params`
+    whose fields, described with ``Field(description=…)``, are the ``item.*`` parameters without
+    the prefix): the core parses ``item.*`` with it before ``validate_add_item`` (``bad_param``
+    naming ``item.quantity``) and hands the owner the parsed model as ``item_params``;
+    ``GET /v2/openapi.json`` and ``baskets/getitemtypes`` publish it with the type's ``title``
+    and ``description``. A bare name (``"donation"``, this hook's first form) still works but is
+    deprecated (a warning at start-up): its parameters are neither parsed nor described.
+
+    :return: a list of :class:`xts2_core.ItemType` (names: lower case, 1–32 of ``a-z0-9_``).
     """
 
 
@@ -186,20 +196,24 @@ def register_terminal_fields() -> list[TerminalField]:
 
 
 @hookspec(firstresult=True)
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
+def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any,
+                      item_params: Params | None) -> NewItem | None:
     """Agree to add an item of ``item_type`` to ``basket``, or refuse.
 
-    Called by ``additem`` after the core has checked that ``item_type`` is registered and has
-    locked and checked the open basket. Stops at the first non-``None`` result: the owner of
-    ``item_type`` parses its ``item.*`` parameters with :func:`xts2_core.parse_params`
-    (``prefix="item."``, so a bad value is ``bad_param`` naming ``item.amount``), locks what it
-    counts (:func:`xts2_core.for_update`), checks and returns the item; every other plugin
-    returns ``None``. The core then stores the item, calls ``item_added`` and writes the audit.
+    Called by ``additem`` after the core has checked that ``item_type`` is registered, parsed its
+    ``item.*`` parameters with the type's schema (a bad value is ``bad_param`` before any hook
+    runs) and locked and checked the open basket. Stops at the first non-``None`` result: the
+    owner of ``item_type`` reads the parsed ``item_params``, locks what it counts
+    (:func:`xts2_core.for_update`), checks and returns the item; every other plugin returns
+    ``None``. The core then stores the item, calls ``item_added`` and writes the audit.
 
     :param request: the current request (``request.dbsession``, ``request.now``, ``request.terminal``).
     :param basket: the open, locked :class:`xts2_core.Basket`.
     :param item_type: the ``type`` parameter, a registered item type.
-    :param params: the request's parameters (a multidict; read only ``item.*``).
+    :param params: the request's raw parameters (a multidict); rarely needed now that
+        ``item_params`` carries the parsed ones.
+    :param item_params: the ``item.*`` parameters parsed with the item type's ``params`` schema
+        (an instance of it), or ``None`` for a type registered as a bare name (deprecated).
     :return: a :class:`xts2_core.NewItem` (``quantity`` ≥ 1 and ``unit_price`` as ints, money in
         minor units), or ``None`` for a type this plugin does not own.
     :raises ItemRejected: to refuse, with a message for the person at the counter.

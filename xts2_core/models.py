@@ -1,5 +1,6 @@
-"""The core's tables: terminals, settings, baskets, their items and metadata, the audit log and
-the idempotency record. Every core table is prefixed ``core_``; a plugin's carry its own name.
+"""The core's tables: terminals, settings, the password rate limit, baskets, their items and
+metadata, the audit log and the idempotency record. Every core table is prefixed ``core_``; a
+plugin's carry its own name.
 """
 
 from __future__ import annotations
@@ -35,6 +36,22 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
+
+
+class PasswordLimit(Base):
+    """Failed admin-password checks of one client address, for the rate limit of API.md §4,
+    shared by every server process on the database (see :class:`xts2_core.auth.PasswordRateLimit`).
+    A row lives while its failures or its block are recent."""
+
+    __tablename__ = "core_password_limit"
+
+    address: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    #: When the failures within the last window happened (ISO 8601, UTC), oldest first.
+    failures: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: Password checks from the address answer 429 until then (None: they do not).
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The latest failure: old rows are swept by it.
+    last: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Basket(Base):

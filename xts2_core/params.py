@@ -19,7 +19,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
 from .errors import BadParam
-from .values import MAX_ID, parse_bool, parse_datetime, parse_money
+from .values import MAX_ID, format_money, parse_bool, parse_datetime, parse_money
 
 _INT_RE = re.compile(r"^[+-]?[0-9]{1,19}$")
 _ID_RE = re.compile(r"^[0-9]{1,19}$")
@@ -114,24 +114,55 @@ def _as_words(v: Any) -> Any:
     return v
 
 
+class _Wire:
+    """How a parameter type reads in JSON Schema (``GET /v2/openapi.json``): what the client
+    sends, which for some types is not what pydantic sees after parsing (money is an ``int`` of
+    minor units here, a decimal string on the wire).
+
+    ``defaults`` fills in keys that the field's own constraints (``Field(ge=…)``) did not set;
+    ``money`` turns the integer schema into the decimal string the parameter accepts, its bounds
+    (minor units) into decimal strings under ``x-xts2-minimum`` and the like.
+    """
+
+    def __init__(self, money: bool = False, **defaults: Any) -> None:
+        self.money = money
+        self.defaults = defaults
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = dict(handler(core_schema))
+        if self.money:
+            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                if key in schema:
+                    schema[f"x-xts2-{key}"] = format_money(schema.pop(key))
+            schema.update(type="string", pattern=MONEY_PATTERN, format="decimal")
+        for key, value in self.defaults.items():
+            schema.setdefault(key, value)
+        return schema
+
+
+#: Money as a parameter accepts: ``12``, ``12.5``, ``12.50`` (signed), never an exponent.
+MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+#: Text as a parameter accepts: no control characters but tab and newline, nothing XML can't carry.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"
+
 #: A whole number (ranges with ``Field(ge=, le=)``).
-Int = Annotated[int, BeforeValidator(_as_int)]
+Int = Annotated[int, BeforeValidator(_as_int), _Wire(minimum=-MAX_ID, maximum=MAX_ID)]
 #: An object id: 1 … 2^63−1.
-Id = Annotated[int, BeforeValidator(_as_id)]
+Id = Annotated[int, BeforeValidator(_as_id), _Wire(minimum=1, maximum=MAX_ID)]
 #: Comma-separated ids (``performance=1,2,3``); bound the count with ``Field(max_length=)``.
-IdList = Annotated[list[int], BeforeValidator(_as_id_list)]
+IdList = Annotated[list[Id], BeforeValidator(_as_id_list)]
 #: ``1/0``, ``true/false``, ``yes/no``.
 Bool = Annotated[bool, BeforeValidator(_as_bool)]
 #: Money in minor units, from ``12``, ``12.5`` or ``12.50``.
-MoneyParam = Annotated[int, BeforeValidator(_as_money)]
+MoneyParam = Annotated[int, BeforeValidator(_as_money), _Wire(money=True)]
 #: ISO 8601; venue local time without an offset. Parsed to aware UTC.
 DateTime = Annotated[datetime, BeforeValidator(_as_datetime)]
 #: UTF-8 text without control characters other than tab and newline.
-Text = Annotated[str, BeforeValidator(_as_text)]
+Text = Annotated[str, BeforeValidator(_as_text), _Wire(pattern=TEXT_PATTERN)]
 #: Text trimmed of surrounding white space (bound with ``Field(min_length=, max_length=)``).
-Name = Annotated[str, BeforeValidator(_as_name)]
+Name = Annotated[str, BeforeValidator(_as_name), _Wire(pattern=TEXT_PATTERN)]
 #: 1–64 of ``A-Za-z0-9_.-`` (metadata keys, opids).
-Key = Annotated[str, BeforeValidator(_as_key)]
+Key = Annotated[str, BeforeValidator(_as_key), _Wire(pattern=KEY_RE.pattern)]
 #: A comma-separated list of words (``contains=ticket,cafe``).
 Words = Annotated[list[str], BeforeValidator(_as_words)]
 

@@ -19,7 +19,7 @@ from pyramid.config import Configurator
 from pyramid.response import Response
 
 from .params import NoParams, Params
-from .plugins import merge_named
+from .plugins import PluginError, merge_named
 from .render import E
 from .values import Money, format_datetime, format_money
 
@@ -56,17 +56,37 @@ class Report:
     chart: tuple[str | tuple[str, ...], str] | None = None
 
 
+#: Parameters of ``xts/report`` itself, which a report type's own parameters may not reuse.
+REPORT_COMMAND_PARAMS = ("type", "format", "password", "terminalkey", "opid")
+
+
 @dataclass(frozen=True)
 class ReportType:
     """A report type: ``xts/report?type=<name>`` plus the parameters of ``params``.
 
+    Declared like an item type: the ``params`` schema (a :class:`~xts2_core.Params`, each field
+    described with ``Field(description=…)``) is parsed by the core before ``build`` runs and
+    published in ``GET /v2/openapi.json`` with the ``title`` and ``description``.
+
+    :param name: the ``type`` parameter (``takings``).
     :param build: ``build(request, params) -> Report``.
+    :param params: the report's parameters.
+    :param description: one or two sentences for people.
+    :param title: a short name for people ("Takings"); default: the name, capitalised.
     """
 
     name: str
     build: Callable[[Any, Any], Report]
     params: type[Params] = NoParams
     description: str = ""
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.params, type) and issubclass(self.params, Params)):
+            raise TypeError(f"report type {self.name!r}: params must be a Params subclass, "
+                            f"not {self.params!r}")
+        if not self.title:
+            object.__setattr__(self, "title", self.name.replace("_", " ").capitalize())
 
 
 def _typed(col: Column, value: Any) -> Any:
@@ -188,4 +208,10 @@ tfoot th {{ border-top: 2px solid #111; }}
 
 
 def includeme(config: Configurator) -> None:
-    config.registry["xts2.reports"] = merge_named(config.registry["xts2.pm"], "register_reports")
+    reports = merge_named(config.registry["xts2.pm"], "register_reports")
+    for rtype in reports.values():
+        for name, f in rtype.params.model_fields.items():
+            if (f.alias or name) in REPORT_COMMAND_PARAMS:
+                raise PluginError(f"report type {rtype.name!r}: its parameter "
+                                  f"{f.alias or name!r} clashes with a parameter of xts/report")
+    config.registry["xts2.reports"] = reports

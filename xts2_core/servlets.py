@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .params import NoParams, Params
 from .plugins import PluginError
 
+F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_LEVELS = ("public", "terminal", "admin")
 #: Servlet and command names: what may stand in ``/v2/{servlet}/{command}`` (lower case).
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -33,6 +34,11 @@ class Command:
     :param cache_seconds: for public reads, ``Cache-Control: max-age`` instead of ``no-store``.
     :param formats: answer formats besides ``xml`` and ``json`` that the command renders itself
         (it returns a Pyramid ``Response`` for them).
+    :param answer: the schema of the answer's JSON payload (the keys beside ``status``,
+        ``servlet`` and ``command``): an :class:`~xts2_core.Answer` model, or a JSON Schema dict;
+        ``GET /v2/openapi.json`` publishes it. ``None``: the one the function was decorated with
+        (:func:`answers`), else any object (allowed for a plugin's command; the core's and the
+        shipped providers' commands declare theirs, and the tests check every answer against it).
     """
 
     name: str
@@ -42,12 +48,31 @@ class Command:
     changes_state: bool = False
     cache_seconds: int = 0
     formats: tuple[str, ...] = ()
+    answer: Any = None
 
     def __post_init__(self) -> None:
         if not NAME_RE.match(self.name):
             raise ValueError(f"command {self.name!r}: a name is lower case a-z, 0-9 and _")
         if self.access not in ACCESS_LEVELS:
             raise ValueError(f"command {self.name}: access must be one of {ACCESS_LEVELS}")
+        if self.answer is None:
+            object.__setattr__(self, "answer", getattr(self.func, "xts2_answer", None))
+
+
+def answers(schema: Any) -> Callable[[F], F]:
+    """Declare a command function's answer schema where the function is written::
+
+        @answers(GetShowsAnswer)
+        def getshows(request, params): …
+
+    the same as ``Command(…, answer=GetShowsAnswer)``.
+    """
+
+    def mark(func: F) -> F:
+        func.xts2_answer = schema  # type: ignore[attr-defined]
+        return func
+
+    return mark
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ class StaticFiles:
 
     :param name: the URL's first segment (lower case ``a-z0-9_``; not ``v2``).
     :param directory: the folder (every file below it is served, hidden ones excepted).
-    :param index: the page served at ``/{name}/``.
+    :param index: the page served at ``/{name}/`` (``None``: none, for a folder that only holds
+        a panel).
     :param pages: more pages by name: ``{"whatson": "whatson.html"}`` serves ``/{name}/whatson``.
     :param home: ``/`` leads here (one folder at most may ask).
     :param embeddable: pages other sites may show in a frame, each with the origins that may
@@ -76,7 +77,7 @@ class StaticFiles:
 
     name: str
     directory: str | Path
-    index: str = "index.html"
+    index: str | None = "index.html"
     pages: dict[str, str] = field(default_factory=dict)
     home: bool = False
     embeddable: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -111,18 +112,20 @@ class _Folder:
     def __init__(self, files: StaticFiles, plugin: str) -> None:
         self.files, self.plugin = files, plugin
         self.root = Path(files.directory).resolve()
-        if not (self.root / files.index).is_file():
+        if files.index is not None and not (self.root / files.index).is_file():
             raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
                               f"at /{files.name}/, which has no {files.index}")
-        missing = sorted(f for f in [*files.pages.values(), files.panel or files.index]
-                         if not (self.root / f).is_file())
+        missing = sorted(f for f in [*files.pages.values(), files.panel]
+                         if f is not None and not (self.root / f).is_file())
         if missing:
             raise PluginError(f"register_static_files: plugin {plugin!r} serves {self.root} "
-                              f"at /{files.name}/, which has no {', '.join(missing)} (pages)")
+                              f"at /{files.name}/, which has no {', '.join(missing)} (pages, panel)")
         self._cache: dict[Path, tuple[tuple[int, ...], bytes, str, bool]] = {}
 
     def resolve(self, subpath: tuple[str, ...]) -> Path:
         if not subpath or subpath == ("",):
+            if self.files.index is None:
+                raise NotFound("no such file")
             return self.root / self.files.index
         if len(subpath) == 1 and subpath[0] in self.files.pages:
             return self.root / self.files.pages[subpath[0]]

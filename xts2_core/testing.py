@@ -68,6 +68,94 @@ TEST_KEY = "test-terminal-key-0001"
 DB_ENV = "XTS2_TEST_DATABASE_URL"
 
 
+class AnswerChecker:
+    """Checks JSON answers against the app's own ``GET /v2/openapi.json``: a command's answer
+    against its answer schema, an error against the error envelope of its HTTP status.
+
+    Needs ``jsonschema`` (the core's ``testing`` extra installs it); without it nothing is
+    checked.
+    """
+
+    def __init__(self, registry: Any) -> None:
+        self.registry = registry
+        self.validators: dict[str, Any] = {}
+        self.checked = 0
+        self.enabled = True
+
+    def _validator(self, ref: str) -> Any:
+        validator = self.validators.get(ref)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+
+            from .openapi import document_bytes
+
+            doc = json.loads(document_bytes(self.registry))
+            resources = Registry().with_resource(
+                "urn:xts2:openapi", Resource(contents=doc, specification=DRAFT202012))
+            validator = Draft202012Validator({"$ref": "urn:xts2:openapi" + ref},
+                                             registry=resources)
+            self.validators[ref] = validator
+        return validator
+
+    def ref(self, path: str, status: int) -> str | None:
+        """The schema an answer to ``path`` with ``status`` must match, if the document has one."""
+        if status >= 400:
+            if status in (400, 401, 403, 404, 405, 409, 429, 500):
+                return f"#/components/responses/error{status}/content/application~1json/schema"
+            return "#/components/schemas/Error"
+        parts = path.split("/")
+        if status == 200 and len(parts) == 4 and parts[:2] == ["", "v2"]:
+            registry = self.registry["xts2.commands"]
+            if registry.get(parts[2], parts[3]) is not None:
+                return f"#/components/schemas/{parts[2]}.{parts[3]}"
+        return None
+
+    def check(self, path: str, response: Any) -> None:
+        if response.content_type != "application/json" or not response.body:
+            return
+        if not path.startswith("/v2") or path == "/v2/openapi.json":
+            return
+        ref = self.ref(path, response.status_int)
+        if ref is None:
+            return
+        try:
+            validator = self._validator(ref)
+        except ImportError:  # pragma: no cover (the testing extra installs jsonschema)
+            return
+        errors = sorted(validator.iter_errors(response.json), key=lambda e: list(e.path))
+        self.checked += 1
+        if errors:
+            lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+                     for e in errors[:5]]
+            raise AssertionError(
+                f"the answer to {path} ({response.status}) does not match its schema {ref} "
+                f"in GET /v2/openapi.json:\n" + "\n".join(lines) +
+                f"\nanswer: {response.text[:2000]}")
+
+
+def _checked_testapp(app: Any, checker: AnswerChecker) -> Any:
+    """A ``webtest.TestApp`` whose every JSON answer (``get``, ``post``, ``call`` alike) is
+    checked against the app's OpenAPI document."""
+    import webtest
+
+    class CheckedTestApp(webtest.TestApp):  # type: ignore[misc]
+        def do_request(self, req: Any, status: Any = None, expect_errors: Any = None) -> Any:
+            response = super().do_request(req, status=status, expect_errors=expect_errors)
+            if checker.enabled:
+                # A path that is not UTF-8 (a test of the error it gets) names no operation.
+                path = req.environ.get("PATH_INFO", "")
+                try:
+                    path = path.encode("latin-1").decode("utf-8")
+                except UnicodeDecodeError:
+                    return response
+                checker.check(path, response)
+            return response
+
+    return CheckedTestApp(app)
+
+
 class XTS2TestApp:
     """A WebTest app with a terminal key and the admin password ready.
 
@@ -76,13 +164,17 @@ class XTS2TestApp:
     control). ``app.load(season)`` loads season data; ``app.clock`` is the clock ``request.now``
     reads; ``app.session()`` is a committed database session for set-up a season file cannot
     express.
+
+    Every JSON answer it receives is checked against the app's own ``GET /v2/openapi.json``
+    (:class:`AnswerChecker`): a command's answer must match the answer schema declared next to
+    the command, an error the error envelope of its HTTP status, or the test fails saying where.
+    ``app.answers.enabled = False`` turns that off for a test that must see a malformed answer.
     """
 
     def __init__(self, app: Any, terminal_key: str, admin_password: str) -> None:
-        import webtest
-
         self.wsgi = app
-        self.app = webtest.TestApp(app)
+        self.answers = AnswerChecker(app.registry)
+        self.app = _checked_testapp(app, self.answers)
         self.terminal_key = terminal_key
         self.admin_password = admin_password
         self.registry = app.registry

@@ -1,17 +1,54 @@
-"""The ``jsclient`` plugin: serves the browser client at ``/client/`` and makes ``/`` lead there.
+"""The ``jsclient`` plugin: serves the browser client at ``/client/`` (``/`` leads there) and the
+public what's-on page at ``/client/whatson``.
 
-It uses only the public hooks; the client talks to the server only through the public API.
+It uses only the public hooks; the client talks to the server only through the public API. Its
+settings (in the ini's ``[app:main]``):
+
+``jsclient.booking_url``     where the what's-on page's "Book" links go: a URL in which
+                             ``{performance}`` (the performance's id) and ``{show}`` are replaced
+                             (``https://venue.example/book?p={performance}``); unset: no links.
+``jsclient.embed_origins``   origins (``https://venue.example``, space-separated) whose pages may
+                             show the what's-on page in an ``<iframe>``; unset: none. Read only:
+                             unlike ``xts2.allowed_origins`` it lets no origin change anything.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from xts2_core import StaticFiles, hookimpl
+from xts2_core import Answer, Command, E, NoParams, Servlet, StaticFiles, answers, hookimpl
 
 STATIC = Path(__file__).parent / "static"
 
 
+def _words(value: Any) -> tuple[str, ...]:
+    return tuple(w for w in str(value or "").split() if w)
+
+
 @hookimpl
-def register_static_files() -> list[StaticFiles]:
-    return [StaticFiles("client", STATIC, home=True)]
+def register_static_files(settings: dict[str, Any]) -> list[StaticFiles]:
+    return [StaticFiles("client", STATIC, home=True, pages={"whatson": "whatson.html"},
+                        embeddable={"whatson": _words(settings.get("jsclient.embed_origins"))})]
+
+
+class SettingsAnswer(Answer):
+    class Settings(Answer):
+        timezone: str
+        bookingurl: str | None = None
+
+    settings: Settings
+
+
+@answers(SettingsAnswer)
+def getsettings(request: Any, p: NoParams) -> E:
+    """``<settings timezone bookingurl/>``: what the public pages need to know of the venue (its
+    time zone, to show times as the venue's; where "Book" leads)."""
+    return E("settings", {"timezone": request.tz.key,
+                          "bookingurl": request.registry.settings.get("jsclient.booking_url")
+                          or None})
+
+
+@hookimpl
+def register_servlets() -> list[Servlet]:
+    return [Servlet("jsclient", [Command("getsettings", getsettings, "public", NoParams)])]

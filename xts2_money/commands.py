@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from xts2_core import (
+    Answer,
     BadParam,
     DateTime,
+    DateTimeText,
     E,
+    Field,
     Forbidden,
     Id,
     Key,
     Money,
+    MoneyText,
     NoParams,
     NotFound,
     Params,
     Terminal,
+    answers,
     elist,
 )
 
@@ -23,6 +28,38 @@ from . import paymenttypes
 from .takings import takings
 
 
+class PaymentTypeOut(Answer):
+    id: int
+    code: str
+    name: str
+
+
+class PaymentTypesAnswer(Answer):
+    paymenttypes: list[PaymentTypeOut]
+    terminal: int
+
+
+class TakingsLine(Answer):
+    code: str
+    name: str
+    amount: MoneyText
+    count: int
+
+
+class TakingsOut(Answer):
+    terminal: int
+    since: DateTimeText
+    until: DateTimeText
+    total: MoneyText
+    count: int
+    paymenttype: list[TakingsLine] | None = None
+
+
+class TakingsAnswer(Answer):
+    takings: TakingsOut
+
+
+@answers(PaymentTypesAnswer)
 def getpaymenttypes(request: Any, p: NoParams) -> E:
     """``<paymenttypes terminal><paymenttype id code name/>…</paymenttypes>``: those the calling
     terminal accepts, in the order they were created."""
@@ -44,12 +81,16 @@ class GetTakings(Params):
     """``since`` (required), ``until`` (default now), ``paymenttype`` (a code), ``terminal`` (an
     id; another terminal's takings need the admin password)."""
 
-    since: DateTime
-    until: DateTime | None = None
-    paymenttype: Key | None = None
-    terminal: Id | None = None
+    since: DateTime = Field(description="The start of the window (ISO 8601; venue time without "
+                            "an offset).")
+    until: DateTime | None = Field(None, description="The end of the window (exclusive); "
+                                   "default now.")
+    paymenttype: Key | None = Field(None, description="Only this payment type (its code).")
+    terminal: Id | None = Field(None, description="Another terminal (its id; needs the admin "
+                                "password); default the calling one.")
 
 
+@answers(TakingsAnswer)
 def gettakings(request: Any, p: GetTakings) -> E:
     """``<takings terminal since until total count><paymenttype code name amount count/>…</takings>``:
     what a terminal took in ``[since, until)`` per payment type, refunds subtracted."""

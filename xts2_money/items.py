@@ -19,13 +19,13 @@ from xts2_core import (
     E,
     Field,
     ItemRejected,
+    ItemType,
     Key,
     MoneyParam,
     NewItem,
     Params,
     format_money,
     item_value_sum,
-    parse_params,
 )
 
 from . import paymenttypes
@@ -38,14 +38,21 @@ NEVER_LOST = "money taken is never lost: add a refund instead"
 class PaymentItemParams(Params):
     """``item.paymenttype`` (a code), ``item.amount`` (> 0), ``item.refund`` (default false)."""
 
-    paymenttype: Key
-    amount: MoneyParam = Field(gt=0)
-    refund: Bool = False
+    paymenttype: Key = Field(description="The payment type's code (cash, card…); this terminal "
+                             "must accept it (money/getpaymenttypes).")
+    amount: MoneyParam = Field(gt=0, description="The amount taken (or given back), more than "
+                               "0.00; at most what the basket owes (or owes back).")
+    refund: Bool = Field(False, description="Money given back instead of taken.")
 
 
-def new_item(request: Any, basket: Basket, params: Any) -> NewItem:
+ITEM = ItemType(ITEM_TYPE, PaymentItemParams, "Payment",
+                "Money taken at this terminal (value -amount), or given back (a refund, value "
+                "+amount). A basket holding a payment never expires; payments are neither "
+                "removed nor moved.")
+
+
+def new_item(request: Any, basket: Basket, p: PaymentItemParams) -> NewItem:
     """Agree to a payment or refund at the calling terminal, or raise ``ItemRejected``."""
-    p = parse_params(PaymentItemParams, params, prefix="item.")
     terminal = request.terminal
     found = paymenttypes.accepted(request.dbsession, terminal.id, p.paymenttype)
     if not found:

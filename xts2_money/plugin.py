@@ -14,6 +14,7 @@ from xts2_core import (
     BasketItem,
     Command,
     E,
+    ItemType,
     NewItem,
     NoParams,
     ReportType,
@@ -36,8 +37,8 @@ def register_servlets() -> list[Servlet]:
 
 
 @hookimpl
-def register_item_types() -> list[str]:
-    return [items.ITEM_TYPE]
+def register_item_types() -> list[ItemType]:
+    return [items.ITEM]
 
 
 @hookimpl
@@ -61,10 +62,11 @@ def register_terminal_fields() -> list[TerminalField]:
 
 
 @hookimpl
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
+def validate_add_item(request: Any, basket: Basket, item_type: str, item_params: Any
+                      ) -> NewItem | None:
     if item_type != items.ITEM_TYPE:
         return None
-    return items.new_item(request, basket, params)
+    return items.new_item(request, basket, item_params)
 
 
 @hookimpl

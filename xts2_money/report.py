@@ -39,9 +39,11 @@ COLUMNS = [
 class TakingsReportParams(Params):
     """``from`` (required), ``until`` (default now), ``terminal`` (optional: all terminals)."""
 
-    from_: DateTime = Field(alias="from")
-    until: DateTime | None = None
-    terminal: Id | None = None
+    from_: DateTime = Field(alias="from", description="The start of the period (payments "
+                            "added from then on).")
+    until: DateTime | None = Field(None, description="The end of the period (exclusive); "
+                                   "default now.")
+    terminal: Id | None = Field(None, description="One terminal (its id); default all.")
 
 
 def _when(dt: datetime, tz: tzinfo) -> str:
@@ -77,4 +79,4 @@ def build(request: Any, p: TakingsReportParams) -> Report:
 
 def report_types() -> list[ReportType]:
     return [ReportType("takings", build, TakingsReportParams,
-                       "takings by terminal and payment type: the cash-up sheet")]
+                       "takings by terminal and payment type: the cash-up sheet", "Takings")]

@@ -7,23 +7,28 @@ counts in one grouped aggregate (:mod:`xts2_tickets.counts`).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from xts2_core import (
+    Answer,
     Bool,
     Conflict,
+    Count,
     DateTime,
+    DateTimeText,
     E,
     Field,
     Id,
     IdList,
     Int,
     Money,
+    MoneyText,
     NotFound,
     Params,
     UTCDateTime,
+    answers,
     elist,
     for_update,
 )
@@ -78,8 +83,147 @@ def local_days_after(start: datetime, days: int, tz: Any) -> datetime:
 # -- shows -----------------------------------------------------------------------------------
 
 
+STATUS = Literal["onsale", "soldout", "past"]
+
+
+# -- answers (their JSON schemas, published in GET /v2/openapi.json) ---------------------------
+
+class CountsOut(Answer):
+    """``<counts>``: ``available = max(0, capacity - sold - reserved - heldback)``."""
+
+    performance: int
+    capacity: Count
+    sold: int
+    reserved: Count
+    heldback: Count
+    available: Count
+
+
+class ShowOut(Answer):
+    id: int
+    name: str
+    performances: Count
+    first: DateTimeText | None = None
+    last: DateTimeText | None = None
+    next: DateTimeText | None = None
+
+
+class ShowsAnswer(Answer):
+    shows: list[ShowOut]
+
+
+class PublicityOut(Answer):
+    text: str
+    company: str | None = None
+    runningtime: int | None = None
+    ageguidance: str | None = None
+    image: str | None = None
+    link: str | None = None
+
+
+class PerformanceRef(Answer):
+    id: int
+    start: DateTimeText
+
+
+class ShowDetailOut(Answer):
+    id: int
+    name: str
+    performances: Count
+    description: str
+    publicity: PublicityOut
+    firstperformance: PerformanceRef | None = None
+    lastperformance: PerformanceRef | None = None
+
+
+class ShowAnswer(Answer):
+    show: ShowDetailOut
+
+
+class TicketTypeOut(Answer):
+    id: int
+    name: str
+    price: MoneyText
+
+
+class TicketTypesAnswer(Answer):
+    tickettypes: list[TicketTypeOut]
+    show: int
+
+
+class PerformanceRow(Answer):
+    id: int
+    start: DateTimeText
+    capacity: Count
+    available: Count
+    status: STATUS
+
+
+class PerformancesAnswer(Answer):
+    performances: list[PerformanceRow]
+    show: int
+
+
+class TicketTypeCounts(TicketTypeOut):
+    sold: int
+    reserved: Count
+
+
+class PerformanceOut(Answer):
+    id: int
+    show: int
+    showname: str
+    start: DateTimeText
+    status: STATUS
+    counts: CountsOut
+
+
+class PerformanceDetailOut(PerformanceOut):
+    tickettypes: list[TicketTypeCounts]
+
+
+class PerformanceAnswer(Answer):
+    performance: PerformanceDetailOut
+
+
+class ProgrammePerformance(Answer):
+    id: int
+    start: DateTimeText
+    available: Count
+    status: STATUS
+
+
+class ProgrammeShow(Answer):
+    id: int
+    name: str
+    performance: list[ProgrammePerformance]
+
+
+class ProgrammeAnswer(Answer):
+    programme: list[ProgrammeShow]
+    from_: DateTimeText = Field(alias="from")
+    until: DateTimeText
+
+
+class NowAndNextAnswer(Answer):
+    nowandnext: list[PerformanceOut]
+
+
+class TicketCountsAnswer(Answer):
+    ticketcounts: list[CountsOut]
+
+
+class CountsAnswer(Answer):
+    counts: CountsOut
+
+
+# -- commands --------------------------------------------------------------------------------
+
+CURRENT = Field(False, description="Only what has a performance not yet started.")
+
+
 class GetShows(Params):
-    current: Bool = False
+    current: Bool = CURRENT
 
 
 def _shows_statement(current: bool) -> sa.Select[Any]:
@@ -108,6 +252,7 @@ def _shows_statement(current: bool) -> sa.Select[Any]:
 _SHOWS = {current: _shows_statement(current) for current in (False, True)}
 
 
+@answers(ShowsAnswer)
 def getshows(request: Any, p: GetShows) -> E:
     """``<shows><show id name performances first last next/>…</shows>`` by first performance.
 
@@ -121,9 +266,10 @@ def getshows(request: Any, p: GetShows) -> E:
 
 
 class ShowParam(Params):
-    show: Id
+    show: Id = Field(description="The show (its id).")
 
 
+@answers(ShowAnswer)
 def getshow(request: Any, p: ShowParam) -> E:
     """``<show id name performances><description/><publicity …/><firstperformance/>
     <lastperformance/></show>``."""
@@ -147,6 +293,7 @@ def getshow(request: Any, p: ShowParam) -> E:
     return E("show", {"id": show.id, "name": show.name, "performances": count}, children)
 
 
+@answers(TicketTypesAnswer)
 def gettickettypes(request: Any, p: ShowParam) -> E:
     """``<tickettypes show><tickettype id name price/>…</tickettypes>`` in the order loaded."""
     show = get_show(request, p.show)
@@ -162,10 +309,11 @@ def gettickettypes(request: Any, p: ShowParam) -> E:
 
 
 class GetPerformances(Params):
-    show: Id
-    current: Bool = False
+    show: Id = Field(description="The show (its id).")
+    current: Bool = Field(False, description="Only performances not yet started.")
 
 
+@answers(PerformancesAnswer)
 def getperformances(request: Any, p: GetPerformances) -> E:
     """``<performances show><performance id start capacity available status/>…</performances>``;
     ``current``: only performances not yet started."""
@@ -186,9 +334,10 @@ def getperformances(request: Any, p: GetPerformances) -> E:
 
 
 class PerformanceParam(Params):
-    performance: Id
+    performance: Id = Field(description="The performance (its id).")
 
 
+@answers(PerformanceAnswer)
 def getperformance(request: Any, p: PerformanceParam) -> E:
     """``<performance id show showname start status><counts/><tickettypes>…</tickettypes>``."""
     perf = get_performance(request, p.performance)
@@ -221,9 +370,10 @@ def _performance_with_counts(perf: Any, showname: str, counts: Counts, now: date
 
 
 class GetProgramme(Params):
-    from_: DateTime | None = Field(None, alias="from")
-    days: Int = Field(14, ge=1, le=366)
-    limit: Int = Field(3, ge=1, le=50)
+    from_: DateTime | None = Field(None, alias="from", description="The window's start "
+                                   "(ISO 8601, venue time without an offset); default now.")
+    days: Int = Field(14, ge=1, le=366, description="The window's length in days.")
+    limit: Int = Field(3, ge=1, le=50, description="At most this many performances per show.")
 
 
 #: The columns of a performance the reads render, with its show's name, as plain rows.
@@ -290,6 +440,7 @@ _PROGRAMME = _programme_statement(_programme_ranked)
 _PROGRAMME_SQLITE = _programme_statement(_programme_seeks)
 
 
+@answers(ProgrammeAnswer)
 def getprogramme(request: Any, p: GetProgramme) -> E:
     """``<programme from until><show id name><performance id start available status/>…</show>…``:
     shows with a performance in [from, from + days) (venue calendar days), ordered by their
@@ -316,7 +467,7 @@ def getprogramme(request: Any, p: GetProgramme) -> E:
 
 
 class GetNowAndNext(Params):
-    n: Int = Field(5, ge=1, le=50)
+    n: Int = Field(5, ge=1, le=50, description="How many performances.")
 
 
 #: The next ``n`` performances starting at or after ``since``, by start.
@@ -326,6 +477,7 @@ _NOWANDNEXT = (
     .order_by(Performance.start, Performance.id).limit(sa.bindparam("n", type_=sa.Integer())))
 
 
+@answers(NowAndNextAnswer)
 def getnowandnext(request: Any, p: GetNowAndNext) -> E:
     """The next ``n`` performances whose start is at most 60 minutes ago, by start."""
     now = request.now
@@ -337,9 +489,11 @@ def getnowandnext(request: Any, p: GetNowAndNext) -> E:
 
 
 class GetTicketCounts(Params):
-    performance: IdList = Field(min_length=1, max_length=100)
+    performance: IdList = Field(min_length=1, max_length=100, description="Performances (ids), "
+                                "comma-separated.")
 
 
+@answers(TicketCountsAnswer)
 def getticketcounts(request: Any, p: GetTicketCounts) -> E:
     """``<ticketcounts><counts performance …/>…</ticketcounts>`` in the order asked (each id
     once); any unknown id is ``not_found`` naming ``performance``."""
@@ -353,10 +507,11 @@ def getticketcounts(request: Any, p: GetTicketCounts) -> E:
 
 
 class HoldBack(Params):
-    performance: Id
-    count: Int = Field(ge=0)
+    performance: Id = Field(description="The performance (its id).")
+    count: Int = Field(ge=0, description="The new number of seats held back (absolute).")
 
 
+@answers(CountsAnswer)
 def holdbacktickets(request: Any, p: HoldBack) -> E:
     """Set the number of seats held back (not for sale); ``conflict`` if more than
     ``capacity - sold - reserved``."""

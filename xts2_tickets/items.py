@@ -6,7 +6,10 @@ the count, the item and its ``tickets_ticket`` row are written in the request's 
 
 A refund is an anti-ticket: a negative quantity in ``tickets_ticket`` and a negative unit price on
 the item. It may not return more tickets of a performance and ticket type than were sold, less
-the refunds already waiting in open baskets.
+the refunds already waiting in open baskets. A refund that names the item it reverses
+(``item.refundof``) takes its performance, ticket type and unit price from that item, and may not
+return more than that item sold less its refunds already waiting or done; the original's
+``<ticket>`` then shows ``refunded`` and ``refunding`` (counted once per rendered basket).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from xts2_core import (
+    BadParam,
     Basket,
     BasketItem,
     Bool,
@@ -27,13 +32,14 @@ from xts2_core import (
     Id,
     Int,
     ItemRejected,
+    ItemType,
     NewItem,
     NotFound,
     Params,
+    UTCDateTime,
     for_update,
     is_sqlite,
     locks_enabled,
-    parse_params,
 )
 
 from .counts import SUMS_BY_PERFORMANCE_TICKETTYPE, SUMS_BY_TICKETTYPE, counts_of, is_past
@@ -48,10 +54,28 @@ COUNT_DELAY_SETTING = "xts2.testing.tickets.count_delay"
 
 
 class TicketItemParams(Params):
-    performance: Id
-    tickettype: Id
-    quantity: Int = Field(1, ge=1, le=50)
-    refund: Bool = False
+    """The ``item.*`` parameters of ``additem?type=ticket``."""
+
+    performance: Id | None = Field(None, description="The performance (its id). Required, "
+                                   "unless item.refundof names the item refunded (then, if "
+                                   "given, it must be that item's).")
+    tickettype: Id | None = Field(None, description="The ticket type (its id); it must belong "
+                                  "to the performance's show. Required, unless item.refundof "
+                                  "names the item refunded (then, if given, it must be that "
+                                  "item's).")
+    quantity: Int = Field(1, ge=1, le=50, description="How many tickets.")
+    refund: Bool = Field(False, description="An anti-ticket: gives back tickets sold of this "
+                         "performance and ticket type (a negative value, lowering sold).")
+    refundof: Id | None = Field(None, description="The ticket item (its id, in a closed basket) "
+                                "this refund reverses; implies item.refund. At most what that "
+                                "item sold, less its refunds waiting or done, can be refunded; "
+                                "its unit price is refunded.")
+
+
+ITEM = ItemType(ITEM_TYPE, TicketItemParams, "Ticket",
+                "Seats at a performance, at the price of a ticket type of its show (or a refund "
+                "of them). Rejected beyond what is available, or once the performance started "
+                "more than 60 minutes ago.")
 
 
 #: What a sale needs to know, in one statement: the performance (its row locked, as every writer
@@ -70,15 +94,95 @@ _SALE_LOCKED = _SALE.with_for_update(of=Performance)
 _TICKET = sa.insert(Ticket.__table__)
 
 
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
+#: The item a refund names (``item.refundof``), its basket's state and its seats; parameter
+#: ``item``.
+_ORIGINAL = (
+    sa.select(BasketItem.id, BasketItem.type, BasketItem.basket_id, BasketItem.quantity,
+              BasketItem.unit_price, BasketItem.description, BasketItem.detail,
+              Basket.state, Basket.expires,
+              Ticket.performance_id, Ticket.tickettype_id, Ticket.quantity.label("seats"))
+    .join(Basket, Basket.id == BasketItem.basket_id)
+    .outerjoin(Ticket, Ticket.item_id == BasketItem.id)
+    .where(BasketItem.id == sa.bindparam("item")))
+#: How many tickets refunds of the items of one basket return, per original item, split into
+#: ``refunded`` (closed baskets) and ``refunding`` (live open baskets); parameters ``now`` and
+#: either ``item`` (one original) or ``basket`` (every ticket item of a basket).
+_Original = aliased(BasketItem)
+
+
+def _refunds_query(where: Any) -> Any:
+    closed = Basket.state == "closed"
+    return (
+        sa.select(Ticket.refundof,
+                  sa.func.coalesce(sa.func.sum(sa.case((closed, -Ticket.quantity), else_=0)), 0)
+                  .label("refunded"),
+                  sa.func.coalesce(sa.func.sum(sa.case((closed, 0), else_=-Ticket.quantity)), 0)
+                  .label("refunding"))
+        .join(BasketItem, BasketItem.id == Ticket.item_id)
+        .join(Basket, Basket.id == BasketItem.basket_id)
+        .where(Basket.not_expired(sa.bindparam("now", type_=UTCDateTime())), where)
+        .group_by(Ticket.refundof))
+
+
+REFUNDS_OF_ITEM = _refunds_query(Ticket.refundof == sa.bindparam("item"))
+REFUNDS_OF_BASKET = _refunds_query(Ticket.refundof.in_(
+    sa.select(_Original.id).where(_Original.basket_id == sa.bindparam("basket"))))
+
+
+def _original(request: Any, p: TicketItemParams) -> Any:
+    """The ticket item ``item.refundof`` names, checked: a sale in a closed basket, and the same
+    performance and ticket type as ``item.performance``/``item.tickettype`` when they are
+    given."""
+    orig = request.dbsession.execute(_ORIGINAL, {"item": p.refundof}).first()
+    if orig is None:
+        raise NotFound(f"no item {p.refundof}", param="item.refundof")
+    if orig.type != ITEM_TYPE or orig.performance_id is None:
+        raise ItemRejected(f"Item {orig.id} is not a ticket item", param="item.refundof")
+    if orig.seats < 0:
+        raise ItemRejected(f"Item {orig.id} is a refund; only sold tickets can be refunded",
+                           param="item.refundof")
+    if orig.state != "closed":
+        raise ItemRejected(f"Item {orig.id} is in basket {orig.basket_id}, which is not closed; "
+                           "only sold tickets can be refunded", param="item.refundof")
+    if p.performance is not None and p.performance != orig.performance_id:
+        raise ItemRejected(f"Item {orig.id} is for performance {orig.performance_id}, not "
+                           f"{p.performance}", param="item.performance")
+    if p.tickettype is not None and p.tickettype != orig.tickettype_id:
+        raise ItemRejected(f"Item {orig.id} is of ticket type {orig.tickettype_id}, not "
+                           f"{p.tickettype}", param="item.tickettype")
+    return orig
+
+
+def _check_refund_of(request: Any, orig: Any, quantity: int) -> None:
+    """Refuse refunding more of ``orig`` than it sold less its refunds waiting or done. The
+    caller holds the lock of its performance, so two refunds of it are counted one after the
+    other."""
+    row = request.dbsession.execute(REFUNDS_OF_ITEM, {"now": request.now, "item": orig.id}
+                                    ).first()
+    returned = int(row.refunded) + int(row.refunding) if row is not None else 0
+    left = orig.seats - returned
+    if left <= 0:
+        raise ItemRejected(f"Item {orig.id} has been refunded already", param="item.refundof")
+    if quantity > left:
+        raise ItemRejected(f"Only {left} of the {tickets(orig.seats)} of item {orig.id} can "
+                           "still be refunded", param="item.quantity")
+
+
+def validate_add_item(request: Any, basket: Basket, item_type: str, p: TicketItemParams
                       ) -> NewItem | None:
-    """Parse ``item.*``, lock the performance, count, and agree or refuse."""
+    """Lock the performance, count, and agree or refuse (``p``: the parsed ``item.*``)."""
     if item_type != ITEM_TYPE:
         return None
-    p = parse_params(TicketItemParams, params, prefix="item.",
-                     context={"tz": request.tz, "now": request.now})
     db = request.dbsession
     now = request.now
+    orig = None
+    if p.refundof is not None:
+        orig = _original(request, p)
+        p = p.model_copy(update={"performance": orig.performance_id,
+                                 "tickettype": orig.tickettype_id, "refund": True})
+    for name in ("performance", "tickettype"):
+        if getattr(p, name) is None:
+            raise BadParam(f"item.{name}", f"item.{name} is required")
     stmt = _SALE_LOCKED if locks_enabled(request) else _SALE
     perf = db.execute(stmt, {"performance": p.performance, "tickettype": p.tickettype}).first()
     if perf is None:
@@ -93,6 +197,8 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
 
     by_type = {row.tickettype_id: row for row in db.execute(
         SUMS_BY_TICKETTYPE, {"now": now, "performance": perf.id})}
+    if orig is not None:
+        _check_refund_of(request, orig, p.quantity)
     if p.refund:
         row = by_type.get(perf.tt_id)
         refundable = max(0, int(row.sold) - int(row.refunding)) if row is not None else 0
@@ -117,6 +223,12 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
                                param="item.quantity")
     _test_race_window(request)
 
+    if orig is not None:
+        detail = dict(orig.detail or {})
+        detail.update(refund=True, refundof=orig.id)
+        description = orig.description
+        return NewItem(quantity=p.quantity, unit_price=-orig.unit_price,
+                       description=f"Refund: {description}", detail=detail)
     description = f"{label}, {perf.tt_name}"
     return NewItem(
         quantity=p.quantity,
@@ -158,23 +270,54 @@ def item_added(request: Any, basket: Basket, item: BasketItem) -> None:
     d = item.detail
     request.dbsession.execute(_TICKET, {
         "item_id": item.id, "performance_id": d["performance"], "tickettype_id": d["tickettype"],
-        "quantity": -item.quantity if d.get("refund") else item.quantity})
+        "quantity": -item.quantity if d.get("refund") else item.quantity,
+        "refundof": d.get("refundof")})
+
+
+#: The request attribute caching, per closed basket rendered, ``{original item id: (refunded,
+#: refunding)}``.
+_REFUNDS_CACHE = "_xts2_tickets_refunds"
+
+
+def refunds_of_basket(request: Any, basket_id: int) -> dict[int, tuple[int, int]] | None:
+    """``{item id: (refunded, refunding)}`` of the ticket items of a basket that were refunded
+    with ``item.refundof`` (``None`` for a basket that is not closed): at most one query per
+    basket and request, whatever its number of items."""
+    cache = request.__dict__.setdefault(_REFUNDS_CACHE, {})
+    if basket_id in cache:
+        return cache[basket_id]
+    basket = request.dbsession.get(Basket, basket_id)       # loaded already: no query
+    found = None
+    if basket is not None and basket.state == "closed":
+        found = {row.refundof: (int(row.refunded), int(row.refunding))
+                 for row in request.dbsession.connection().execute(
+                     REFUNDS_OF_BASKET, {"now": request.now, "basket": basket_id})}
+    cache[basket_id] = found
+    return found
 
 
 def describe_item(request: Any, item: BasketItem) -> E | None:
     """``<ticket performance show showname start tickettype tickettypename refund/>`` from the
-    item's snapshot alone (no query)."""
+    item's snapshot, with ``refundof`` on a refund that names its original, and ``refunded`` and
+    ``refunding`` on a sale in a closed basket (its refunds by ``item.refundof`` done and
+    waiting: one query for the whole basket, see :func:`refunds_of_basket`)."""
     if item.type != ITEM_TYPE:
         return None
     d = item.detail or {}
     start = d.get("start")
-    return E("ticket", {
+    attrs = {
         "performance": d.get("performance"), "show": d.get("show"),
         "showname": d.get("showname"),
         "start": datetime.fromisoformat(start) if start else None,
         "tickettype": d.get("tickettype"), "tickettypename": d.get("tickettypename"),
         "refund": bool(d.get("refund")),
-    })
+        "refundof": d.get("refundof"),
+    }
+    if not d.get("refund"):
+        refunds = refunds_of_basket(request, item.basket_id)
+        if refunds is not None:
+            attrs["refunded"], attrs["refunding"] = refunds.get(item.id, (0, 0))
+    return E("ticket", attrs)
 
 
 def validate_open_basket(request: Any, basket: Basket) -> None:
@@ -189,6 +332,10 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
     - when the seats its refunds gave back have been sold again: they would be taken twice.
     """
     db = request.dbsession
+    refunded = db.execute(REFUNDS_OF_BASKET, {"now": request.now, "basket": basket.id}).first()
+    if refunded is not None:
+        raise ItemRejected(f"Basket {basket.id} cannot be reopened: item {refunded.refundof} "
+                           "has been refunded (a refund names it)")
     rows = db.execute(
         sa.select(Ticket.performance_id, Ticket.tickettype_id, Ticket.quantity, BasketItem.detail)
         .join(BasketItem, BasketItem.id == Ticket.item_id)

@@ -77,3 +77,7 @@ class Ticket(Base):
     performance_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_performance.id"))
     tickettype_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_tickettype.id"))
     quantity: Mapped[int]
+    #: For a refund made with ``item.refundof``: the ticket item it reverses (no foreign key: the
+    #: original stays, as reopening its basket is refused while it has refunds). ``NULL`` for a
+    #: sale and for a refund counted per performance and ticket type only.
+    refundof: Mapped[int | None] = mapped_column(BigId, index=True)

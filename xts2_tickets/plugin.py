@@ -12,6 +12,7 @@ from xts2_core import (
     BasketItem,
     Command,
     E,
+    ItemType,
     NewItem,
     ReportType,
     SeasonSection,
@@ -44,14 +45,14 @@ def register_servlets() -> list[Servlet]:
 
 
 @hookimpl
-def register_item_types() -> list[str]:
-    return [items.ITEM_TYPE]
+def register_item_types() -> list[ItemType]:
+    return [items.ITEM]
 
 
 @hookimpl
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any
+def validate_add_item(request: Any, basket: Basket, item_type: str, item_params: Any
                       ) -> NewItem | None:
-    return items.validate_add_item(request, basket, item_type, params)
+    return items.validate_add_item(request, basket, item_type, item_params)
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xts2_core import Basket, BasketItem, Column, Id, Params, Report, ReportType
+from xts2_core import Basket, BasketItem, Column, Field, Id, Params, Report, ReportType
 
 from .commands import get_performance, get_show
 from .counts import counts_of, sums_by_performance
@@ -20,7 +20,7 @@ from .models import Performance, Show, Ticket, TicketType
 
 
 class PerformanceReportParams(Params):
-    performance: Id
+    performance: Id = Field(description="The performance (its id).")
 
 
 def performance_report(request: Any, p: PerformanceReportParams) -> Report:
@@ -63,7 +63,7 @@ def performance_report(request: Any, p: PerformanceReportParams) -> Report:
 
 
 class ShowReportParams(Params):
-    show: Id
+    show: Id = Field(description="The show (its id).")
 
 
 def show_report(request: Any, p: ShowReportParams) -> Report:
@@ -98,9 +98,10 @@ def show_report(request: Any, p: ShowReportParams) -> Report:
 
 REPORT_TYPES = [
     ReportType("performance", performance_report, PerformanceReportParams,
-               "Tickets sold and refunded and the revenue of one performance, by ticket type"),
+               "Tickets sold and refunded and the revenue of one performance, by ticket type",
+               "Performance"),
     ReportType("show", show_report, ShowReportParams,
-               "Capacity, sales and revenue of every performance of one show"),
+               "Capacity, sales and revenue of every performance of one show", "Show"),
 ]
 
 

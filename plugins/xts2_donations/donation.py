@@ -24,12 +24,12 @@ from xts2_core import (
     E,
     Field,
     ItemRejected,
+    ItemType,
     MoneyParam,
     Name,
     NewItem,
     Params,
     format_money,
-    parse_params,
 )
 
 from .settings import maximum
@@ -55,15 +55,23 @@ Postcode = Annotated[str, BeforeValidator(_postcode)]
 class DonationParams(Params):
     """The ``item.*`` parameters of a donation."""
 
-    amount: MoneyParam = Field(gt=0)
-    giftaid: Bool = False
-    donor: Name | None = Field(None, min_length=1, max_length=100)
-    postcode: Postcode | None = None
+    amount: MoneyParam = Field(gt=0, description="The amount given, more than 0.00 and at most "
+                               "the season's maximum.")
+    giftaid: Bool = Field(False, description="The donor made a Gift Aid declaration (needs "
+                          "item.donor and item.postcode).")
+    donor: Name | None = Field(None, min_length=1, max_length=100,
+                               description="The donor's name (required with Gift Aid).")
+    postcode: Postcode | None = Field(None, description="The donor's UK postcode, such as "
+                                      "SW1A 1AA (required with Gift Aid).")
 
 
-def new_donation(request: Any, basket: Basket, params: Any) -> NewItem:
-    """Parse and check a donation; the :class:`NewItem` to add, or ``ItemRejected``."""
-    p = parse_params(DonationParams, params, prefix="item.")
+ITEM = ItemType(ITEM_TYPE, DonationParams, "Donation",
+                "Money given to the venue, with or without a Gift Aid declaration.")
+
+
+def new_donation(request: Any, basket: Basket, p: DonationParams) -> NewItem:
+    """Check a donation (``p``: its parsed ``item.*``); the :class:`NewItem` to add, or
+    ``ItemRejected``."""
     if p.giftaid:
         for name in ("donor", "postcode"):
             if getattr(p, name) is None:

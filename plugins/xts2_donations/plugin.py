@@ -15,28 +15,38 @@ from xts2_core import (
     BasketFilter,
     BasketItem,
     E,
+    ItemType,
     NewItem,
     ReportType,
     SeasonSection,
+    StaticFiles,
     hookimpl,
 )
 
-from .donation import ITEM_TYPE, donation_element, new_donation
+from .donation import ITEM, ITEM_TYPE, donation_element, new_donation
 from .filters import GIFTAID
 from .report import REPORT
 from .settings import SECTION
 
 
 @hookimpl
-def register_item_types() -> list[str]:
-    return [ITEM_TYPE]
+def register_static_files() -> list[StaticFiles]:
+    # The browser client's panel for donations (static/panel.js): no pages, only the module.
+    return [StaticFiles("donations", Path(__file__).parent / "static", index=None,
+                        panel="panel.js")]
 
 
 @hookimpl
-def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any) -> NewItem | None:
+def register_item_types() -> list[ItemType]:
+    return [ITEM]
+
+
+@hookimpl
+def validate_add_item(request: Any, basket: Basket, item_type: str, item_params: Any
+                      ) -> NewItem | None:
     if item_type != ITEM_TYPE:
         return None
-    return new_donation(request, basket, params)
+    return new_donation(request, basket, item_params)
 
 
 @hookimpl

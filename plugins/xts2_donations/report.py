@@ -39,8 +39,10 @@ COLUMNS = [
 
 
 class DonationsReportParams(Params):
-    from_: DateTime = Field(alias="from")
-    until: DateTime | None = None
+    from_: DateTime = Field(alias="from", description="The start of the period (baskets "
+                            "closed from then on).")
+    until: DateTime | None = Field(None, description="The end of the period (exclusive); "
+                                   "default now.")
 
 
 def build(request: Any, p: DonationsReportParams) -> Report:
@@ -71,4 +73,5 @@ def build(request: Any, p: DonationsReportParams) -> Report:
 
 
 REPORT = ReportType("donations", build, DonationsReportParams,
-                    "donations in the baskets closed between from and until, with Gift Aid")
+                    "donations in the baskets closed between from and until, with Gift Aid",
+                    "Donations")

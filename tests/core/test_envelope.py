@@ -111,7 +111,8 @@ def test_index_lists_servlets_and_commands(core_app):
                 for s in root.find("servlets")}
     assert sorted(servlets) == ["baskets", "probe", "xts"]
     assert servlets["xts"] == {"getstats": "terminal", "getterminal": "terminal",
-                               "getterminals": "admin", "isadmin": "public", "report": "admin"}
+                               "getterminals": "admin", "health": "public", "isadmin": "public",
+                               "report": "admin"}
     assert servlets["baskets"]["openbasket"] == "admin"
     assert servlets["baskets"]["newbasket"] == "terminal"
     body = core_app.get("/v2/", {"format": "json"}).json

@@ -48,6 +48,10 @@ def test_core_wheel_installs_and_serves_alone(tmp_path: Path):
     assert packages == {"xts2_core"}  # no provider inside the core's wheel
     assert "xts2_core/migrations/script.py.mako" in names
     assert any(n.startswith("xts2_core/migrations/versions/722e2adbdfe8") for n in names)
+    # GET /v2/docs: the vendored Swagger UI and the page's initialiser ship in the wheel.
+    assert {"xts2_core/apidocs_files/apidocs.js", "xts2_core/apidocs_files/swagger-ui/swagger-ui-bundle.js",
+            "xts2_core/apidocs_files/swagger-ui/swagger-ui.css",
+            "xts2_core/apidocs_files/swagger-ui/LICENSE"} <= set(names)
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv)
@@ -58,7 +62,7 @@ def test_core_wheel_installs_and_serves_alone(tmp_path: Path):
 
     db = tmp_path / "alone.sqlite"
     ini = write_ini(tmp_path / "alone.ini", f"sqlite:///{db}")  # xts2.plugins unset: all installed
-    assert "is at 722e2adbdfe8" in run(bin_ / "xts2", "initdb", ini)
+    assert "is at d637de0e0787" in run(bin_ / "xts2", "initdb", ini)
     port = free_port()
     log = (tmp_path / "pserve.log").open("wb")
     server = subprocess.Popen([str(bin_ / "pserve"), str(ini), f"http_port={port}"],
@@ -76,6 +80,11 @@ def test_core_wheel_installs_and_serves_alone(tmp_path: Path):
                 time.sleep(0.1)
         assert body is not None, "pserve did not answer"
         assert [s["name"] for s in body["servlets"]] == ["baskets", "xts"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/openapi.json", timeout=5) as r:
+            assert json.loads(r.read())["openapi"] == "3.1.0"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/docs-assets/swagger-ui.css",
+                                    timeout=5) as r:
+            assert r.status == 200 and len(r.read()) > 100000
     finally:
         server.terminate()
         server.wait(20)

@@ -86,8 +86,8 @@ class Till:
         self.problems = problems
         self.contexts: list[Any] = []
 
-    def context(self) -> Any:
-        ctx = self.chromium.new_context(viewport={"width": 1280, "height": 800})
+    def context(self, width: int = 1280, height: int = 800) -> Any:
+        ctx = self.chromium.new_context(viewport={"width": width, "height": height})
         self.contexts.append(ctx)
         return ctx
 

@@ -36,9 +36,13 @@ from xts2_core import (
     Command,
     E,
     Entry,
+    Field,
+    Int,
     ItemRejected,
+    ItemType,
     NewItem,
     NoParams,
+    Params,
     Report,
     ReportType,
     SeasonSection,
@@ -70,10 +74,16 @@ ARGUMENT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "item": lambda v: isinstance(v, BasketItem) and v.id is not None,
     "item_type": lambda v: isinstance(v, str),
     "params": lambda v: hasattr(v, "getall"),
+    "item_params": lambda v: isinstance(v, ProbeItemParams),
     "pm": lambda v: isinstance(v, pluggy.PluginManager),
     "settings": lambda v: isinstance(v, dict) and "sqlalchemy.url" in v,
     "terminal": lambda v: isinstance(v, Terminal) and v.id is not None,
 }
+
+
+class ProbeItemParams(Params):
+    n: Int = Field(1, ge=1, description="a number the probe keeps")
+    refuse: Bool = Field(False, description="the probe refuses the item")
 
 
 class Probe:
@@ -96,8 +106,8 @@ class Probe:
 
         return [Servlet("probe", [Command("ping", ping, "terminal", NoParams)])]
 
-    def register_item_types(self) -> list[str]:
-        return ["probe"]
+    def register_item_types(self) -> list[ItemType]:
+        return [ItemType("probe", ProbeItemParams, "Probe", "what the probe adds")]
 
     def register_basket_filters(self) -> list[BasketFilter]:
         def apply(request: Any, select: Any, value: bool) -> Any:
@@ -139,14 +149,14 @@ class Probe:
 
     # -- items -----------------------------------------------------------------------------
 
-    def validate_add_item(self, request: Any, basket: Basket, item_type: str, params: Any
-                          ) -> NewItem | None:
+    def validate_add_item(self, request: Any, basket: Basket, item_type: str, params: Any,
+                          item_params: ProbeItemParams) -> NewItem | None:
         if item_type != "probe":
             return None
-        if params.get("item.refuse"):
+        if item_params.refuse:
             raise ItemRejected("the probe refuses this item", param="item.refuse")
         return NewItem(quantity=1, unit_price=0, description="Probe",
-                       detail={"n": int(params.get("item.n", "1"))})
+                       detail={"n": item_params.n})
 
     def describe_item(self, request: Any, item: BasketItem) -> E | None:
         return E("probe", {"n": item.detail["n"]}) if item.type == "probe" else None
@@ -348,6 +358,10 @@ def scenario_validate_add_item(app: Any, probe: Probe, tmp_path: Path) -> None:
     error = app.call("baskets/additem", {"basket": basket, "type": "probe", "item.refuse": "1"},
                      status=409)["error"]
     assert (error["code"], error["param"]) == ("item_rejected", "item.refuse")
+    # The core parses item.* with the type's schema before the hook: bad_param, nothing added.
+    error = app.call("baskets/additem", {"basket": basket, "type": "probe", "item.n": "0"},
+                     status=400)["error"]
+    assert (error["code"], error["param"]) == ("bad_param", "item.n")
     assert len(app.call("baskets/getbasket", {"basket": basket})["basket"]["item"]) == 1
 
 

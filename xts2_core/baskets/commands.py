@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from ..answers import Answer, Count, DateTimeText, MoneyText
 from ..errors import Conflict, NotFound
+from ..items import ItemType
 from ..models import Basket, BasketItem, BasketMetadata
 from ..params import Bool, Id, Int, Key, Name, Params, Text, Words, parse_params
 from ..render import E, elist, emap
@@ -41,6 +43,96 @@ from .service import (
 EXPIRY = dict(ge=EXPIRY_MIN, le=EXPIRY_MAX)
 
 
+# -- answers (their JSON schemas, published in GET /v2/openapi.json) ---------------------------
+
+class ItemOut(Answer):
+    """``<item>``; the owner's detail element (``describe_item``) is a key named by its tag
+    (an object, or the element's text when it has no attributes)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: int
+    type: str
+    quantity: int
+    unitprice: MoneyText
+    value: MoneyText
+    added: DateTimeText
+    description: str
+
+
+class BasketOut(Answer):
+    """``<basket>``; ``item`` only on a basket shown with its items, and only when it has some."""
+
+    id: int
+    name: str | None = None
+    state: Literal["open", "closed"]
+    persistent: bool
+    created: DateTimeText
+    expires: DateTimeText | None = None
+    closed: DateTimeText | None = None
+    value: MoneyText
+    terminal: int | None = None
+    item: list[ItemOut] | None = None
+
+
+class BasketAnswer(Answer):
+    basket: BasketOut
+
+
+class BasketsAnswer(Answer):
+    baskets: list[BasketOut]
+    total: Count
+
+
+class AddItemAnswer(Answer):
+    item: ItemOut
+    basket: BasketOut
+
+
+class MoveItemAnswer(Answer):
+    from_: BasketAnswer = Field(alias="from")
+    to: BasketAnswer
+
+
+class MetadataAnswer(Answer):
+    metadata: dict[str, str]
+    basket: int
+
+
+class ParamOut(Answer):
+    """A ``<param>`` of ``getitemtypes``: JSON Schema keywords of one ``item.*`` parameter."""
+
+    name: str
+    required: bool
+    text: str | None = None
+    type: str | None = None
+    format: str | None = None
+    pattern: str | None = None
+    default: Any = None
+    minimum: int | str | None = None
+    maximum: int | str | None = None
+    exclusiveminimum: int | str | None = None
+    exclusivemaximum: int | str | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    minitems: int | None = None
+    maxitems: int | None = None
+    enum: str | None = None
+    items: str | None = None
+
+
+class ItemTypeOut(Answer):
+    name: str
+    title: str
+    description: str | None = None
+    plugin: str
+    declared: bool
+    param: list[ParamOut]
+
+
+class ItemTypesAnswer(Answer):
+    itemtypes: list[ItemTypeOut]
+
+
 def _full(request: Any, basket: Basket) -> E:
     """The basket with its items (one query for the items)."""
     items = items_of(request, basket.id)
@@ -50,13 +142,17 @@ def _full(request: Any, basket: Basket) -> E:
 # -- reading ---------------------------------------------------------------------------------
 
 class GetBaskets(Params):
-    name: Text | None = None
-    state: Literal["open", "closed"] | None = None
-    persistent: Bool | None = None
-    contains: Words | None = None
-    excludes: Words | None = None
-    limit: Int = Field(100, ge=1, le=1000)
-    offset: Int = Field(0, ge=0, le=MAX_ID)
+    name: Text | None = Field(None, description="A case-insensitive part of the saved name.")
+    state: Literal["open", "closed"] | None = Field(None, description="Only open or only closed "
+                                                    "baskets.")
+    persistent: Bool | None = Field(None, description="Only saved (true) or only unsaved (false) "
+                                    "baskets.")
+    contains: Words | None = Field(None, description="Item types (comma-separated): baskets "
+                                   "holding an item of each.")
+    excludes: Words | None = Field(None, description="Item types (comma-separated): baskets "
+                                   "holding none of them.")
+    limit: Int = Field(100, ge=1, le=1000, description="At most this many baskets.")
+    offset: Int = Field(0, ge=0, le=MAX_ID, description="Skip this many first.")
 
 
 def _like_pattern(text: str) -> str:
@@ -98,7 +194,7 @@ def getbaskets(request: Any, p: GetBaskets) -> E:
 
 
 class BasketParam(Params):
-    basket: Id
+    basket: Id = Field(description="The basket (its id).")
 
 
 def getbasket(request: Any, p: BasketParam) -> E:
@@ -107,8 +203,12 @@ def getbasket(request: Any, p: BasketParam) -> E:
 
 # -- the basket itself -----------------------------------------------------------------------
 
+EXPIRY_TEXT = ("Seconds until it expires; default the terminal's, else the setting "
+               "xts2.basket_expiry.")
+
+
 class NewBasket(Params):
-    expiry: Int | None = Field(None, **EXPIRY)
+    expiry: Int | None = Field(None, **EXPIRY, description=EXPIRY_TEXT)
 
 
 def newbasket(request: Any, p: NewBasket) -> E:
@@ -121,8 +221,8 @@ def newbasket(request: Any, p: NewBasket) -> E:
 
 
 class TouchBasket(Params):
-    basket: Id
-    expiry: Int | None = Field(None, **EXPIRY)
+    basket: Id = Field(description="The basket (its id).")
+    expiry: Int | None = Field(None, **EXPIRY, description=EXPIRY_TEXT)
 
 
 def touchbasket(request: Any, p: TouchBasket) -> E:
@@ -140,8 +240,9 @@ def touchbasket(request: Any, p: TouchBasket) -> E:
 
 
 class SaveBasket(Params):
-    basket: Id
-    name: Name = Field(min_length=1, max_length=100)
+    basket: Id = Field(description="The basket (its id).")
+    name: Name = Field(min_length=1, max_length=100, description="The name to save it under "
+                       "(trimmed).")
 
 
 def savebasket(request: Any, p: SaveBasket) -> E:
@@ -158,7 +259,7 @@ def savebasket(request: Any, p: SaveBasket) -> E:
 
 
 class CloseBasket(Params):
-    basket: Id
+    basket: Id = Field(description="The basket (its id).")
 
 
 def closebasket(request: Any, p: CloseBasket) -> E:
@@ -200,18 +301,69 @@ def openbasket(request: Any, p: BasketParam) -> E:
 
 # -- items -----------------------------------------------------------------------------------
 
+#: JSON Schema keywords of a parameter that ``getitemtypes`` gives as attributes, by their name
+#: there (money's bounds are decimal strings under ``x-xts2-…``).
+_PARAM_KEYS = {"type": "type", "format": "format", "pattern": "pattern", "default": "default",
+               "minimum": "minimum", "maximum": "maximum", "exclusiveMinimum": "exclusiveminimum",
+               "exclusiveMaximum": "exclusivemaximum", "x-xts2-minimum": "minimum",
+               "x-xts2-maximum": "maximum", "x-xts2-exclusiveMinimum": "exclusiveminimum",
+               "x-xts2-exclusiveMaximum": "exclusivemaximum", "minLength": "minlength",
+               "maxLength": "maxlength", "minItems": "minitems", "maxItems": "maxitems"}
+
+
+def _param_element(name: str, prop: dict[str, Any], required: bool) -> E:
+    attrs: dict[str, Any] = {"name": name, "required": required}
+    for key, attr in _PARAM_KEYS.items():
+        if key in prop:
+            attrs[attr] = prop[key]
+    if "enum" in prop:
+        attrs["enum"] = ",".join(str(v) for v in prop["enum"])
+    if isinstance(prop.get("items"), dict) and "type" in prop["items"]:
+        attrs["items"] = prop["items"]["type"]
+    return E("param", attrs, text=prop.get("description"), many=True)
+
+
+def getitemtypes(request: Any, p: Params) -> E:
+    """The installed item types, each with its ``item.*`` parameters: what ``additem`` takes.
+
+    Each ``<param>`` is one parameter, with its JSON Schema (the one ``GET /v2/openapi.json``
+    publishes under ``x-xts2-item-types``) as attributes and its description as text.
+    """
+    from ..openapi import item_type_schema
+
+    owners = request.registry["xts2.item_types"]
+    out = []
+    for name, itype in sorted(request.registry["xts2.item_type_specs"].items()):
+        schema = item_type_schema(itype)
+        needed = set(schema.get("required", ()))
+        params = [_param_element(f"item.{field}", prop, field in needed)
+                  for field, prop in schema.get("properties", {}).items()]
+        out.append(E("itemtype", {"name": name, "title": itype.title,
+                                  "description": itype.description or None,
+                                  "plugin": owners[name], "declared": itype.declared},
+                     params, many=True, lists=("param",)))
+    return elist("itemtypes", out)
+
+
 class AddItem(Params):
-    basket: Id
-    type: Key
+    basket: Id = Field(description="The basket (its id).")
+    type: Key = Field(description="The item type; its item.* parameters follow.")
 
 
 def additem(request: Any, p: AddItem) -> list[E]:
     check_item_types(request, [p.type], "type")
+    item_type: ItemType = request.registry["xts2.item_type_specs"][p.type]
+    # The item type's schema parses item.* once, here, before any lock is taken: a bad value is
+    # bad_param naming item.<field> for every provider alike, and the provider gets the model.
+    item_params = (parse_params(item_type.params, request.params, prefix="item.",
+                                context={"tz": request.tz, "now": request.now})
+                   if item_type.declared else None)
     basket = get_basket(request, p.basket, lock=True)
     require_open(basket)
     hook = request.registry["xts2.pm"].hook
     new = check_new_item(p.type, hook.validate_add_item(
-        request=request, basket=basket, item_type=p.type, params=request.params))
+        request=request, basket=basket, item_type=p.type, params=request.params,
+        item_params=item_params))
     race_window(request)
     item = insert_row(request, BasketItem, basket_id=basket.id, type=p.type,
                       quantity=new.quantity, unit_price=new.unit_price,
@@ -224,8 +376,8 @@ def additem(request: Any, p: AddItem) -> list[E]:
 
 
 class RemoveItem(Params):
-    basket: Id
-    item: Id
+    basket: Id = Field(description="The basket (its id).")
+    item: Id = Field(description="The item (its id), in that basket.")
 
 
 def removeitem(request: Any, p: RemoveItem) -> E:
@@ -244,8 +396,8 @@ def removeitem(request: Any, p: RemoveItem) -> E:
 
 
 class MoveItem(Params):
-    item: Id
-    to: Id
+    item: Id = Field(description="The item (its id).")
+    to: Id = Field(description="The basket it goes to (its id).")
 
 
 def moveitem(request: Any, p: MoveItem) -> list[E]:
@@ -270,9 +422,10 @@ def moveitem(request: Any, p: MoveItem) -> list[E]:
 # -- metadata --------------------------------------------------------------------------------
 
 class SetMetadata(Params):
-    basket: Id
-    key: Key
-    value: Text | None = Field(None, max_length=4096)
+    basket: Id = Field(description="The basket (its id).")
+    key: Key = Field(description="The metadata key.")
+    value: Text | None = Field(None, max_length=4096, description="The value; left out: the key "
+                               "is deleted.")
 
 
 def _metadata(request: Any, basket_id: int) -> E:

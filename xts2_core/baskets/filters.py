@@ -17,7 +17,8 @@ class BasketFilter:
     :param type: its parameter type (:data:`xts2_core.Bool`, :data:`xts2_core.Words`, …).
     :param apply: ``apply(request, select, value)`` returning the narrowed ``select`` of
         :class:`xts2_core.Basket` (add ``where`` clauses; ``EXISTS`` on your own tables).
-    :param description: one line for the docs.
+    :param description: one line for client authors: what the parameter selects (published,
+        as the parameter's description, in ``GET /v2/openapi.json``).
     """
 
     name: str

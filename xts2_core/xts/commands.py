@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from ..answers import Answer, DateTimeText
 from ..auth import check_password
 from ..dispatch import wants
 from ..errors import BadParam
@@ -16,14 +17,87 @@ from ..params import Params, Text, parse_params
 from ..plugins import call_by_plugin, plugin_infos
 from ..render import E, elist
 from ..reports import render_csv, render_html, report_element
+from ..servlets import answers
 
 log = logging.getLogger(__name__)
 
 
+class IsAdminAnswer(Answer):
+    admin: bool
+
+
+class TerminalOut(Answer):
+    """``<terminal id name expiry timezone>`` and what plugins add (``describe_terminal``: money's
+    ``paymenttypes``), so its keys are open."""
+
+    model_config = ConfigDict(extra="allow")
+    id: int
+    name: str
+    expiry: int
+    timezone: str
+
+
+class TerminalAnswer(Answer):
+    terminal: TerminalOut
+
+
+class TerminalsLine(Answer):
+    id: int
+    name: str
+    active: bool
+    expiry: int | None = None
+
+
+class TerminalsAnswer(Answer):
+    terminals: list[TerminalsLine]
+
+
+class PluginOut(Answer):
+    name: str
+    distribution: str
+    version: str
+    itemtypes: str
+
+
+class CountOut(Answer):
+    name: str
+    text: int
+
+
+class StatsOut(Answer):
+    version: str
+    database: str
+    schema_: str = Field(alias="schema")
+    started: DateTimeText
+    plugin: list[PluginOut]
+    count: list[CountOut]
+
+
+class StatsAnswer(Answer):
+    stats: StatsOut
+
+
+class ReportOut(Answer):
+    """``<report type title …>``: the report type's own attributes, then its rows (keys: its
+    columns) and its total row."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    row: list[dict[str, Any]]
+    total: dict[str, Any] | None = None
+
+
+class ReportAnswer(Answer):
+    report: ReportOut
+
+
 class IsAdmin(Params):
-    password: Text | None = Field(None, min_length=1)
+    password: Text | None = Field(None, min_length=1, description="The password to check (or "
+                                  "the X-XTS2-Password header).")
 
 
+@answers(IsAdminAnswer)
 def isadmin(request: Any, p: IsAdmin) -> E:
     """``<admin>true</admin>`` if the password (parameter or header) is the admin password."""
     password = p.password or request.headers.get("X-XTS2-Password")
@@ -66,6 +140,7 @@ def _plugin_counts(request: Any, core: set[str], results: list[tuple[str, Any]]
     return out
 
 
+@answers(StatsAnswer)
 def getstats(request: Any, p: Params) -> E:
     """The server's version, database, schema, plugins and counts (``collect_stats``)."""
     pm = request.registry["xts2.pm"]
@@ -100,6 +175,7 @@ def getstats(request: Any, p: Params) -> E:
     }, children, lists=("plugin", "count"))
 
 
+@answers(TerminalAnswer)
 def getterminal(request: Any, p: Params) -> E:
     """``<terminal id name expiry timezone>``: the calling terminal, its baskets' default expiry
     (seconds), the venue's time zone, and what plugins add (``describe_terminal``)."""
@@ -113,6 +189,7 @@ def getterminal(request: Any, p: Params) -> E:
                           "timezone": request.tz.key}, children)
 
 
+@answers(TerminalsAnswer)
 def getterminals(request: Any, p: Params) -> E:
     """``<terminals><terminal id name active expiry/>…</terminals>`` (admin): every terminal, revoked
     ones too, by name, so a cash-up can pick another till's takings."""
@@ -124,9 +201,10 @@ def getterminals(request: Any, p: Params) -> E:
 
 
 class ReportParams(Params):
-    type: Text
+    type: Text = Field(description="The report type; its own parameters follow.")
 
 
+@answers(ReportAnswer)
 def report(request: Any, p: ReportParams) -> Any:
     """A report of a registered type, as XML/JSON (``<report>``), CSV or an HTML page."""
     types = request.registry["xts2.reports"]

@@ -6,11 +6,13 @@ from ..hookspecs import hookimpl
 from ..params import NoParams
 from ..servlets import Command, Servlet
 from . import commands as c
+from .health import health
 
 
 @hookimpl
 def register_servlets() -> list[Servlet]:
     return [Servlet("xts", [
+        Command("health", health, "public", NoParams),
         Command("isadmin", c.isadmin, "public", c.IsAdmin),
         Command("getstats", c.getstats, "terminal", NoParams),
         Command("getterminal", c.getterminal, "terminal", NoParams),

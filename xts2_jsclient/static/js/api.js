@@ -45,6 +45,42 @@ export class Api {
     this.files = [];
     this.onRetry = onRetry; // ({what, attempt, giveUp}) while retrying; null when it is over
     this.offset = 0; // the server's clock minus this browser's (from the Date header), in ms
+    this.password = ""; // the admin password: in memory only, for this page's life, never stored
+  }
+
+  get isAdmin() { return Boolean(this.password); }
+
+  /** Check the admin password (xts/isadmin); keep it in memory only if it is right. */
+  async unlock(password) {
+    const body = await this.call("xts/isadmin", {}, { headers: { "X-XTS2-Password": password } });
+    this.password = body.admin === true ? password : "";
+    return this.isAdmin;
+  }
+
+  lock() { this.password = ""; }
+
+  /**
+   * Fetch a file the server renders (a report as CSV) with the credentials in headers, and hand
+   * it to the browser as a download: the password never goes into a URL or a link.
+   */
+  async download(path, params, filename, { admin = false } = {}) {
+    const headers = { "X-XTS2-Key": this.key };
+    if (admin) headers["X-XTS2-Password"] = this.password;
+    const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== ""));
+    const response = await fetch(`/v2/${path}?${q}`, { headers, cache: "no-store" });
+    if (!response.ok) {
+      let error = { message: `The server answered HTTP ${response.status}.` };
+      try { error = (await response.json()).error || error; } catch { /* not JSON */ }
+      throw new ApiError(response.status, error);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = filename;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   /** The server's time now, as far as this browser can tell (expiry countdowns use it). */
@@ -87,13 +123,18 @@ export class Api {
    * Call a command; resolves to the JSON answer, rejects with ApiError (the server refused) or
    * GaveUp. retry: keep trying while no answer comes (default: for commands that change state).
    */
-  async call(path, params = {}, { retry, what } = {}) {
+  async call(path, params = {}, { retry, what, admin = false, headers: extra = {} } = {}) {
     const changes = Boolean(this.commands.get(path)?.changesstate);
     const all = { ...params };
     if (changes && !all.opid) all.opid = newOpid();
     const url = this.url(path, all);
     const headers = { Accept: "application/json" };
     if (this.key) headers["X-XTS2-Key"] = this.key;
+    if (admin) {
+      if (!this.password) throw new ApiError(401, { code: "unauthorized", message: "Unlock the admin functions with the admin password first." });
+      headers["X-XTS2-Password"] = this.password;
+    }
+    Object.assign(headers, extra);
     retry = retry ?? changes;
     let attempt = 0;
     let gaveUp = false;

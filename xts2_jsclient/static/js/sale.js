@@ -59,6 +59,12 @@ async function runChange(busy, where, work) {
   }
 }
 
+/** Make `basket` (a booking opened, say) the one this screen works on. */
+export function loadBasket(basket) {
+  store.set({ receipt: null, changeDue: 0 });
+  setBasket(basket);
+}
+
 function setBasket(basket) {
   generation += 1;
   store.set({ basket });

@@ -13,12 +13,15 @@ export function set(patch) {
 
 export function reset(initial) { state = { ...initial }; for (const l of listeners) l(state); }
 
-/** A component re-renders whenever the state changes. */
+/** A component re-renders whenever the state changes — also when it changed between the
+ * component's first drawing and its subscription (effects run after the browser paints). */
 export function useStore() {
   const [, setTick] = useState(0);
+  const drawn = state;
   useEffect(() => {
     const listener = () => setTick((t) => t + 1);
     listeners.add(listener);
+    if (state !== drawn) listener();
     return () => listeners.delete(listener);
   }, []);
   return state;

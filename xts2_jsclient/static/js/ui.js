@@ -20,3 +20,18 @@ export function moveFocus(e, selector) {
   e.preventDefault();
   all[Math.max(0, Math.min(all.length - 1, i + (e.key === "ArrowDown" ? 1 : -1)))].focus();
 }
+
+/** Show a view ("sell", "bookings", …): the navigation's job; a view may also lead to another
+ * (a booking opened for payment goes to "sell"). The basket column stays as it is. */
+export function show(view) {
+  store.set({ view, message: null });
+}
+
+/** A section's heading and, under it, what the server said about the last action there. */
+export function Section({ id, title, children, where }) {
+  return html`<section class="panel" id=${id} aria-labelledby=${`${id}-h`}>
+    <h2 id=${`${id}-h`}>${title}</h2>
+    ${children}
+    ${where ? html`<${Message} where=${where} />` : null}
+  </section>`;
+}

@@ -1,11 +1,12 @@
 // Tickets: what's on (left), the chosen performance and its ticket types (middle), now & next
 // (header). Counts refresh by themselves: one getticketcounts for every performance on screen.
 
-import { html } from "../../vendor/preact-htm.js";
+import { html, useState } from "../../vendor/preact-htm.js";
 import * as store from "../store.js";
 import { addItem, say } from "../sale.js";
 import { availability, dayLabel, time, day } from "../format.js";
 import { Message, moveFocus } from "../ui.js";
+import { adminError, unlocked } from "../views/admin.js";
 
 let api = null;
 
@@ -143,6 +144,7 @@ function PerformancePanel() {
         <strong class=${`avail avail-${a.level}`}>${a.word}</strong>
         <span> · capacity ${c.capacity} · sold ${c.sold} · in baskets ${c.reserved}${c.heldback ? ` · held back ${c.heldback}` : ""}</span>
       </p>
+      ${unlocked(s) && api.has("tickets/holdbacktickets") ? html`<${Holdback} key=${perf.id} perf=${perf} counts=${c} />` : null}
       <${Quantity} />
       <ul id="tickettypes" class="tiles" onKeyDown=${(e) => moveFocus(e, "#tickettypes button.tt")}>
         ${(perf.tickettypes || []).map((tt) => html`
@@ -156,6 +158,45 @@ function PerformancePanel() {
       </ul>
       <${Message} where="tickets" />
     </section>`;
+}
+
+/** Admin, while unlocked: "Held back: N [number] Set" — seats kept off sale (holdbacktickets takes
+ * the new absolute number; 0 releases them). The counts refresh from the answer at once. */
+function Holdback({ perf, counts }) {
+  const [value, setValue] = useState(String(counts.heldback ?? 0));
+  const [busy, setBusy] = useState(false);
+  const set = async (e) => {
+    e.preventDefault();
+    const count = Number(value);
+    if (value.trim() === "" || !Number.isInteger(count) || count < 0) {
+      say("Type how many seats to hold back in all: a whole number, 0 or more.", "tickets");
+      return;
+    }
+    setBusy(true);
+    try {
+      const body = await api.call("tickets/holdbacktickets", { performance: perf.id, count },
+        { admin: true, what: "holding back seats" });
+      const all = { ...(store.get().counts || {}) };
+      all[perf.id] = { ...body.counts, performance: perf.id };
+      store.set({ counts: all });
+      setValue(String(body.counts.heldback));
+      say(count ? `${count} seat${count === 1 ? "" : "s"} held back for ${perf.showname}, ${day(perf.start)} ${time(perf.start)}: ${body.counts.available} left on sale.`
+        : `No seats held back for ${perf.showname} now: ${body.counts.available} left on sale.`, "tickets", "info");
+      refreshCounts().catch(() => {});
+    } catch (err) {
+      say(adminError(err), "tickets");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`
+    <form class="holdback" onSubmit=${set} novalidate>
+      <label for="holdback-count">Held back: <strong id="heldback">${counts.heldback ?? 0}</strong></label>
+      <input id="holdback-count" type="number" min="0" step="1" inputmode="numeric"
+        aria-label="Seats to hold back in all" value=${value} onInput=${(e) => setValue(e.target.value)} />
+      <button type="submit" class="secondary" disabled=${busy} aria-busy=${busy}>${busy ? "Setting…" : "Set"}</button>
+      <span class="hint">admin: seats kept off sale</span>
+    </form>`;
 }
 
 /** "" today, else "Tomorrow " or "Mon 7 Dec ": the next performances can be days apart. */

@@ -1,0 +1,97 @@
+// Reports (xts/report, format=json) as tables, and the printable sheet the cash-up and admin
+// screens share: a title, what it is of (terminal, period, show…), the rows and the total row,
+// with "Print" (only the sheet prints: app.css) and "Download CSV" (fetched with the password in
+// its header by api.download, never a link carrying it).
+
+import { html, useEffect } from "../vendor/preact-htm.js";
+import { day, time } from "./format.js";
+
+/** Column labels and kinds, as the server's report types declare them (the JSON has only the
+ * names). A column not listed here is shown under its own name. */
+const LABELS = {
+  terminal: ["Till no.", "int"], terminalname: ["Terminal", "text"],
+  paymenttype: ["Code", "text"], paymenttypename: ["Payment type", "text"],
+  count: ["Payments", "int"], payments: ["Taken", "money"], refunds: ["Refunded", "money"],
+  amount: ["Net", "money"],
+  tickettype: ["Ticket type", "text"], price: ["Price", "money"], sold: ["Sold", "int"],
+  refunded: ["Refunded", "int"], revenue: ["Revenue", "money"],
+  performance: ["Performance no.", "int"], when: ["When", "text"], start: ["Start", "datetime"],
+  capacity: ["Capacity", "int"], reserved: ["In baskets", "int"], heldback: ["Held back", "int"],
+  available: ["Available", "int"],
+};
+
+/** The columns worth a person's eye, per report type (ids and codes are in the CSV). */
+const SHOWN = {
+  takings: ["terminalname", "paymenttypename", "count", "payments", "refunds", "amount"],
+  performance: ["tickettype", "price", "sold", "refunded", "revenue"],
+  show: ["when", "capacity", "sold", "reserved", "heldback", "available", "revenue"],
+};
+
+export function columns(report) {
+  const rows = report.row || [];
+  const names = SHOWN[report.type] || [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return names.map((name) => {
+    const [label, kind] = LABELS[name] || [name, "text"];
+    return { name, label, kind };
+  });
+}
+
+function cell(col, value) {
+  if (value === undefined || value === null) return "";
+  if (col.kind === "datetime") return `${day(value)} ${time(value)}`;
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return String(value);
+}
+
+const numeric = (col) => col.kind === "int" || col.kind === "money";
+
+/** A report's rows as a table, its total row in the foot. */
+export function ReportTable({ report, caption, cols: given, id }) {
+  const cols = given || columns(report);
+  const rows = report.row || [];
+  return html`
+    <table class="grid report" id=${id}>
+      ${caption ? html`<caption>${caption}</caption>` : null}
+      <thead><tr>${cols.map((c) => html`<th scope="col" class=${numeric(c) ? "value" : null}>${c.label}</th>`)}</tr></thead>
+      <tbody>
+        ${rows.length ? rows.map((r, i) => html`<tr key=${i}>${cols.map((c) => html`
+          <td class=${numeric(c) ? "value" : null}>${cell(c, r[c.name])}</td>`)}</tr>`)
+          : html`<tr><td colspan=${cols.length} class="empty">Nothing in this period.</td></tr>`}
+      </tbody>
+      ${report.total ? html`<tfoot><tr class="total">${cols.map((c, i) => html`
+        <${i === 0 ? "th" : "td"} scope=${i === 0 ? "row" : null} class=${numeric(c) ? "value" : null}>${cell(c, report.total[c.name])}<//>`)}</tr></tfoot>` : null}
+    </table>`;
+}
+
+/** "Sun 6 Dec 00:00", in the venue's time. */
+export const when = (iso) => `${day(iso)} ${time(iso)}`;
+
+/**
+ * A report as a sheet to print: its title, lines saying what it is of (`facts`: [label, text]
+ * pairs), the table, when it was made; and the buttons (which do not print).
+ */
+export function ReportSheet({ report, facts = [], printed, onCsv, csvBusy, onClose, closeLabel = "Back", children }) {
+  // The button that opened the sheet is gone: the focus goes to "Print", what comes next.
+  useEffect(() => { document.getElementById("sheet-print")?.focus(); }, []);
+  return html`
+    <article class="sheet" aria-labelledby="sheet-h">
+      <div class="sheet-actions noprint">
+        <button class="secondary" onClick=${onClose}>← ${closeLabel}</button>
+        <button class="go" id="sheet-print" onClick=${() => window.print()}>Print</button>
+        ${onCsv ? html`<button class="secondary" onClick=${onCsv} disabled=${csvBusy} aria-busy=${Boolean(csvBusy)}>
+          ${csvBusy ? "Downloading…" : "Download CSV"}</button>` : null}
+      </div>
+      <h2 id="sheet-h">${report.title}</h2>
+      <dl class="facts sheet-facts">
+        ${facts.filter(([, v]) => v).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}
+        ${printed ? html`<dt>Made</dt><dd>${when(printed)}</dd>` : null}
+      </dl>
+      <${ReportTable} report=${report} />
+      ${children}
+    </article>`;
+}
+
+/** A file name for a download: "takings-box-office-1-2026-12-06.csv". */
+export function fileName(...parts) {
+  return `${parts.filter(Boolean).join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/-+/g, "-")}.csv`;
+}
