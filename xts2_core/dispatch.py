@@ -211,7 +211,10 @@ def dispatch_view(request: Any) -> Response:
     if (max_age and command.access == "public" and not command.changes_state
             and not _has_credential(request)):
         response.headers["Cache-Control"] = f"public, max-age={max_age}"
-        response.vary = ("Accept",)  # the format may come from the Accept header
+        # The format may come from the Accept header; with origins listed, the CORS header
+        # depends on Origin too, so a shared cache must not hand one origin's copy to another.
+        response.vary = (("Accept", "Origin") if request.registry["xts2.allowed_origins"]
+                         else ("Accept",))
     if op is not None:
         op.status, op.content_type, op.body = (response.status_code, response.content_type,
                                                response.body)

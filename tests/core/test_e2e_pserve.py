@@ -94,6 +94,12 @@ def test_development_ini_with_the_database_from_the_environment(tmp_path, xts2_d
                                             f"{setup.terminal_key}")
         assert status == 200, body
         assert not (tmp_path / "var").exists()  # the ini's own SQLite file was never made
+        # The browser client's pages are the client's alone: no debug toolbar injected into
+        # them (its inline scripts would break the page's Content-Security-Policy anyway).
+        status, headers, body = http("GET", url + "/client/")
+        assert status == 200 and b"<script type=\"module\" src=\"js/main.js\">" in body
+        assert b"_debug_toolbar" not in body and b"pDebug" not in body
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
     finally:
         proc.terminate()
         proc.wait(20)

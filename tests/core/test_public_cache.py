@@ -39,6 +39,18 @@ def test_commands_needing_a_credential_errors_and_changes_stay_no_store(app):
     assert resp.headers["Cache-Control"] == "no-store"
 
 
+def test_with_listed_origins_a_cached_answer_varies_by_origin(xts2_app_factory):
+    app = xts2_app_factory(plugins=["tickets"], **{"xts2.public_max_age": "5",
+                                                   "xts2.allowed_origins": "https://venue.example"})
+    for origin in ("https://venue.example", None):
+        headers = {"Origin": origin} if origin else {}
+        resp = app.get("/v2/tickets/getprogramme", headers=headers)
+        assert resp.headers["Cache-Control"] == "public, max-age=5"
+        assert {v.strip() for v in resp.headers["Vary"].split(",")} == {"Accept", "Origin"}
+    resp = app.get("/v2/tickets/getprogramme", headers={"Origin": "https://venue.example"})
+    assert resp.headers["Access-Control-Allow-Origin"] == "https://venue.example"
+
+
 def test_off_by_default(xts2_app_factory):
     app = xts2_app_factory(plugins=["tickets"])
     assert app.get("/v2/tickets/getprogramme").headers["Cache-Control"] == "no-store"
