@@ -98,7 +98,7 @@ function Cashup() {
       const body = await api.call("money/gettakings",
         { since: from, until: until || undefined, terminal: other ? who : undefined },
         { admin: other, retry: false, what: "the takings" });
-      setTakings({ ...body.takings, who: whoName });
+      setTakings({ ...body.takings, who: whoName, untilNow: !until });
     } catch (err) {
       setTakings(null);
       setError(other ? adminError(err) : err.message);
@@ -109,8 +109,11 @@ function Cashup() {
   useEffect(() => { load(); }, [who]);
 
   const today = () => { setFrom(startOfToday()); setUntil(""); };
-  // The sheet and the CSV cover exactly the period of the figures on screen.
-  const reportParams = (all) => ({ type: "takings", from: takings.since, until: takings.until,
+  // The sheet and the CSV cover the period of the figures on screen: from the same start, to the
+  // same end when one was chosen, else to now (an answer's "until" has whole seconds, and a
+  // payment in the last fraction of that second would be left out).
+  const reportParams = (all) => ({ type: "takings", from: takings.since,
+    until: takings.untilNow ? undefined : takings.until,
     terminal: all ? undefined : takings.terminal });
   const sheet = async (all) => {
     setBusy(all ? "sheet-all" : "sheet");
