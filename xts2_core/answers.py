@@ -45,8 +45,10 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _AnswerSchema(GenerateJsonSchema):
-    """An optional key is one that may be absent, never ``null``."""
+class AbsentNotNull(GenerateJsonSchema):
+    """pydantic's JSON Schema where an optional value is one that may be absent, never ``null``:
+    an answer's key (the renderer leaves out ``None``) and a parameter (a query string cannot
+    say ``null``) alike."""
 
     def nullable_schema(self, schema: Any) -> Any:
         return self.generate_inner(schema["schema"])
@@ -75,7 +77,7 @@ def _answer_schemas(items: tuple[tuple[str, type[BaseModel]], ...], prefix: str
         return {}, {}
     keys = list(models)
     mapping, defs = models_json_schema(
-        [(models[k], "validation") for k in keys], schema_generator=_AnswerSchema,
+        [(models[k], "validation") for k in keys], schema_generator=AbsentNotNull,
         ref_template=f"#/components/schemas/{prefix}" + "{model}")
     out = {k: mapping[(models[k], "validation")] for k in keys}
     return out, {f"{prefix}{name}": schema for name, schema in defs.get("$defs", {}).items()}

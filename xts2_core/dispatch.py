@@ -165,7 +165,7 @@ def _operation_terminal(request: Any) -> int:
 def dispatch_view(request: Any) -> Response:
     if request.method not in METHODS:
         raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
-    check_decodable(request)
+    # Parameters that are not UTF-8 never get here: the outermost tween answered bad_param.
     registry: CommandRegistry = request.registry["xts2.commands"]
     servlet, name = request.matchdict["servlet"], request.matchdict["command"]
     commands = registry.servlets.get(servlet)
@@ -249,7 +249,6 @@ def index_view(request: Any) -> Response:
     """``GET /v2``: the installed servlets and their commands."""
     if request.method not in METHODS:
         raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
-    check_decodable(request)
     if len(request.params.getall("format")) > 1:
         raise BadParam("format", "parameter 'format' is given more than once")
     if wants(request) not in ("xml", "json"):

@@ -20,11 +20,10 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema
 from pyramid.config import Configurator
 from pyramid.response import Response
 
-from .answers import answer_schemas
+from .answers import AbsentNotNull, answer_schemas
 from .errors import BadParam, MethodNotAllowed
 from .params import KEY_RE, Params
 from .servlets import Command, CommandRegistry
@@ -78,26 +77,12 @@ SECURITY = {
 PERMISSIVE = {"type": "object", "additionalProperties": True}
 
 
-class _ParamSchema(GenerateJsonSchema):
-    """pydantic's JSON Schema, as a parameter reads: an optional parameter is one a client may
-    leave out, never one it sends as ``null`` (which a query string cannot say)."""
-
-    def nullable_schema(self, schema: Any) -> Any:
-        return self.generate_inner(schema["schema"])
-
-    def default_schema(self, schema: Any) -> Any:
-        js = super().default_schema(schema)
-        if js.get("default", 0) is None:
-            del js["default"]
-        return js
-
-
 @functools.cache
 def params_schema(model: type[Params]) -> dict[str, Any]:
     """The JSON Schema of a ``Params`` model: an object whose properties are its parameters
     (by their names on the wire), without titles. Cached per model: a model's schema never
     changes, and test suites build many apps."""
-    schema = model.model_json_schema(by_alias=True, schema_generator=_ParamSchema,
+    schema = model.model_json_schema(by_alias=True, schema_generator=AbsentNotNull,
                                      ref_template="#/components/schemas/{model}")
     if "$defs" in schema:
         raise ValueError(f"{model.__name__}: a parameter schema has only flat parameters")
