@@ -3,7 +3,7 @@
 // with "Print" (only the sheet prints: app.css) and "Download CSV" (fetched with the password in
 // its header by api.download, never a link carrying it).
 
-import { html, useEffect } from "../vendor/preact-htm.js";
+import { html, useEffect, useState } from "../vendor/preact-htm.js";
 import { day, time } from "./format.js";
 
 /** Column labels and kinds, as the server's report types declare them (the JSON has only the
@@ -68,9 +68,18 @@ export const when = (iso) => `${day(iso)} ${time(iso)}`;
 
 /**
  * A report as a sheet to print: its title, lines saying what it is of (`facts`: [label, text]
- * pairs), the table, when it was made; and the buttons (which do not print).
+ * pairs), the table, when it was made; and the buttons (which do not print). `csv()` downloads
+ * the sheet as CSV (a promise); a refusal is shown under the sheet in words from `explain(err)`.
  */
-export function ReportSheet({ report, facts = [], printed, onCsv, csvBusy, onClose, closeLabel = "Back", children }) {
+export function ReportSheet({ report, facts = [], printed, csv, explain = (e) => e.message, onClose,
+  closeLabel = "Back", children }) {
+  const [csvBusy, setCsvBusy] = useState(false);
+  const [error, setError] = useState("");
+  const onCsv = csv && (async () => {
+    setCsvBusy(true);
+    setError("");
+    try { await csv(); } catch (err) { setError(explain(err)); } finally { setCsvBusy(false); }
+  });
   // The button that opened the sheet is gone: the focus goes to "Print", what comes next.
   useEffect(() => { document.getElementById("sheet-print")?.focus(); }, []);
   return html`
@@ -88,7 +97,8 @@ export function ReportSheet({ report, facts = [], printed, onCsv, csvBusy, onClo
       </dl>
       <${ReportTable} report=${report} />
       ${children}
-    </article>`;
+    </article>
+    ${error ? html`<p class="message message-error noprint" role="alert">${error}</p>` : null}`;
 }
 
 /** A file name for a download: "takings-box-office-1-2026-12-06.csv". */

@@ -147,28 +147,15 @@ function Reports() {
 
 function Sheet() {
   const sheet = store.get().adminSheet;
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
   const r = sheet.report;
-  const csv = async () => {
-    setBusy(true);
-    setError("");
-    try {
-      const name = r.type === "show" ? fileName("show", r.showname)
-        : fileName("performance", r.showname, (r.start || "").slice(0, 16).replace(":", ""));
-      await api.download("xts/report", { ...sheet.params, format: "csv" }, name, { admin: true });
-    } catch (err) {
-      setError(adminError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const name = r.type === "show" ? fileName("show", r.showname)
+    : fileName("performance", r.showname, (r.start || "").slice(0, 16).replace(":", ""));
+  const csv = () => api.download("xts/report", { ...sheet.params, format: "csv" }, name, { admin: true });
   const facts = r.type === "show" ? [["Show", r.showname]]
     : [["Show", r.showname], ["Performance", r.start ? `${day(r.start)} ${time(r.start)}` : ""]];
   return html`
-    <${ReportSheet} report=${r} facts=${facts} printed=${sheet.made} onCsv=${csv} csvBusy=${busy}
-      onClose=${() => store.set({ adminSheet: null })} closeLabel="Back to admin" />
-    ${error ? html`<p class="message message-error noprint" role="alert">${error}</p>` : null}`;
+    <${ReportSheet} report=${r} facts=${facts} printed=${sheet.made} csv=${csv} explain=${adminError}
+      onClose=${() => store.set({ adminSheet: null })} closeLabel="Back to admin" />`;
 }
 
 function Admin() {

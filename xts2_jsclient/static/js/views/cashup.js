@@ -35,22 +35,10 @@ const TAKINGS_COLUMNS = [
 
 function Sheet() {
   const sheet = store.get().cashupSheet;
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
   const r = sheet.report;
-  const csv = async () => {
-    setBusy(true);
-    setError("");
-    try {
-      await downloadCsv(sheet.params, sheet.who);
-    } catch (err) {
-      setError(adminError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   return html`
-    <${ReportSheet} report=${r} printed=${sheet.made} onCsv=${csv} csvBusy=${busy} closeLabel="Back to cash-up"
+    <${ReportSheet} report=${r} printed=${sheet.made} csv=${() => downloadCsv(sheet.params, sheet.who)}
+      explain=${adminError} closeLabel="Back to cash-up"
       onClose=${() => store.set({ cashupSheet: null })}
       facts=${[["Terminal", r.terminalname || "All tills"], ["From", when(r.from)], ["Until", when(r.until)],
         ["Net taken", r.total?.amount]]}>
@@ -59,8 +47,7 @@ function Sheet() {
         <p>Counted by: ______________</p>
         <p>Checked by: ______________</p>
       </div>
-    <//>
-    ${error ? html`<p class="message message-error noprint" role="alert">${error}</p>` : null}`;
+    <//>`;
 }
 
 function downloadCsv(params, who) {
