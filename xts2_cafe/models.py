@@ -5,9 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xts2_core import Base
-
-ITEM_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+from xts2_core import Base, BigId
 
 
 class Stock(Base):
@@ -17,7 +15,7 @@ class Stock(Base):
 
     __tablename__ = "cafe_stock"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     #: Minor units.
     price: Mapped[int] = mapped_column(sa.BigInteger)
@@ -35,11 +33,11 @@ class CafeLine(Base):
     __tablename__ = "cafe_line"
 
     item_id: Mapped[int] = mapped_column(
-        ITEM_ID, sa.ForeignKey("core_basket_item.id", ondelete="CASCADE"), primary_key=True)
-    stock_id: Mapped[int] = mapped_column(sa.ForeignKey("cafe_stock.id"), index=True)
+        BigId, sa.ForeignKey("core_basket_item.id", ondelete="CASCADE"), primary_key=True)
+    stock_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("cafe_stock.id"), index=True)
     #: A returned item (``item.refund``): it holds nothing, and raises the level when its basket
     #: closes.
     refund: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: For a refund made with ``item.refundof``: the cafe item it reverses (no foreign key, as in
     #: ``tickets_ticket.refundof``).
-    refundof: Mapped[int | None] = mapped_column(ITEM_ID, index=True)
+    refundof: Mapped[int | None] = mapped_column(BigId, index=True)

@@ -21,18 +21,21 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .items import ItemType, NewItem
-from .models import Basket, BasketItem, Terminal
+from .models import Basket, BasketItem, BigId, Terminal
 from .params import (
     Bool,
     DateTime,
     Id,
     IdList,
     Int,
+    ItemTypeName,
+    ItemTypeNames,
     Key,
     MoneyParam,
     Name,
     NoParams,
     Params,
+    ReportTypeName,
     Text,
     Words,
     parse_params,
@@ -52,11 +55,13 @@ from .static import StaticFiles
 from .values import Money, format_datetime, format_money, parse_money
 
 __all__ = [
-    "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column",
+    "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "BigId", "Bool",
+    "Column",
     "Command", "Conflict", "Count", "DateTime", "DateTimeText", "E", "Entry", "Field",
-    "Forbidden", "Id", "IdList", "Int", "ItemRejected", "ItemType", "Key", "LoadContext",
+    "Forbidden", "Id", "IdList", "Int", "ItemRejected", "ItemType", "ItemTypeName", "ItemTypeNames",
+    "Key", "LoadContext",
     "Money", "MoneyParam", "MoneyText", "Name", "NewItem", "NoParams", "NotFound", "Params",
-    "Report", "ReportType", "SeasonError", "SeasonMoney", "SeasonSection", "Servlet",
+    "Report", "ReportType", "ReportTypeName", "SeasonError", "SeasonMoney", "SeasonSection", "Servlet",
     "StaticFiles", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
     "XTSError", "answers", "elist", "emap", "for_update", "format_datetime", "format_money",
     "hookimpl",

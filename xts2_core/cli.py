@@ -43,7 +43,7 @@ from .logs import install_redaction
 from .migrate import MigrationError
 from .models import Operation, Terminal
 from .plugins import PluginError, get_plugin_manager
-from .season import DEMO_TERMINAL, LoadContext, SeasonError, demo_data, load_data, load_text
+from .season import LoadContext, SeasonError, demo_data, load_data, load_text
 
 OPERATION_TTL = timedelta(hours=24)
 
@@ -99,15 +99,8 @@ def cmd_demo(env: Env, args: argparse.Namespace) -> None:
     migrate.upgrade(env.engine, env.pm)
     tz = venue_timezone(env.settings)
     today = datetime.now(tz).date()
-    data = demo_data(env.pm, today)
     key = new_key()
-    from .season import terminal_fields
-
-    terminal = {"name": DEMO_TERMINAL, "key": key}
-    for name, f in terminal_fields(env.pm).items():
-        if f.demo is not None:
-            terminal[name] = f.demo
-    data["terminals"] = [terminal]
+    data = demo_data(env.pm, today, key)
     with env.session() as db:
         counts = load_data(env.pm, env.context(db), data)
     print("demo season loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -9,6 +9,8 @@ sent). Database conflicts are left to pyramid_retry, which replays the whole req
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from typing import Any
@@ -195,7 +197,7 @@ def dispatch_view(request: Any) -> Response:
     if command.changes_state:
         opid = _opid(request)
         if opid is not None:
-            op = _reserve(request, opid)
+            op = _reserve(request, opid, fingerprint(request, servlet, name))
             if op.status:
                 response = Response(body=op.body, status=op.status, content_type=op.content_type,
                                     charset="utf-8")
@@ -221,8 +223,24 @@ def dispatch_view(request: Any) -> Response:
     return response
 
 
-def _reserve(request: Any, opid: str) -> Operation:
+#: Parameters a retry may send differently (the credential's form, the answer's format).
+_UNFINGERPRINTED = frozenset(("opid", "terminalkey", "password", "format"))
+
+
+def fingerprint(request: Any, servlet: str, command: str) -> str:
+    """What a request with an opid asks for: the command and a digest of its parameters, so an
+    opid sent again with a different request is told apart from a retry of the first."""
+    asked = [f"{servlet}/{command}", sorted((name, value) for name, value in request.params.items()
+                                           if name not in _UNFINGERPRINTED)]
+    return hashlib.sha256(json.dumps(asked).encode()).hexdigest()
+
+
+def _reserve(request: Any, opid: str, print_: str) -> Operation:
     """The terminal's record of ``opid``: its first answer (``status`` set), or a new row.
+
+    An opid already used for another request (another command, other parameters) is refused
+    with ``conflict``: answering the first request's answer would tell the client that this one
+    was done.
 
     The new row is written at once, before the command runs, and holds the key until this
     request's transaction ends: a concurrent request with the same opid waits on it (PostgreSQL;
@@ -233,9 +251,12 @@ def _reserve(request: Any, opid: str) -> Operation:
     key = (_operation_terminal(request), opid)
     op = request.dbsession.get(Operation, key)
     if op is not None:
+        if op.fingerprint is not None and op.fingerprint != print_:
+            raise Conflict(f"opid {opid!r} was used for another request; a retry repeats the "
+                           "request exactly, and a new request takes a new opid", param="opid")
         return op
     op = Operation(terminal_id=key[0], opid=opid, created=request.now, status=0,
-                   content_type="", body=b"")
+                   content_type="", body=b"", fingerprint=print_)
     request.dbsession.add(op)
     try:
         request.dbsession.flush()

@@ -14,13 +14,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import Base, UTCDateTime
 
+#: An id column: 64-bit, as ids are in the API (1 … 2^63−1, API.md §3), so that any id a client
+#: may send can be looked up; INTEGER on SQLite, whose rowid primary keys are 64-bit already.
+BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
 
 class Terminal(Base):
     """A box-office terminal or web shop: the holder of a terminal key (stored as a hash)."""
 
     __tablename__ = "core_terminal"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -61,8 +65,7 @@ class Basket(Base):
     __tablename__ = "core_basket"
     __table_args__ = (sa.Index("ix_core_basket_state_expires", "state", "expires"),)
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-                                    primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     #: ``name.casefold()``, what ``getbaskets name=`` searches: SQL ``lower()`` folds only ASCII
     #: on SQLite (and on PostgreSQL under the C locale), so "ZOË" would not match "zoë".
@@ -73,7 +76,7 @@ class Basket(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_terminal.id"))
+    terminal_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("core_terminal.id"))
 
     items: Mapped[list[BasketItem]] = relationship(
         back_populates="basket", order_by="BasketItem.id", lazy="raise_on_sql",
@@ -133,8 +136,7 @@ class BasketItem(Base):
 
     __tablename__ = "core_basket_item"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-                                    primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     basket_id: Mapped[int] = mapped_column(
         sa.ForeignKey("core_basket.id", ondelete="CASCADE"), index=True)
     type: Mapped[str] = mapped_column(sa.String(32))
@@ -143,7 +145,7 @@ class BasketItem(Base):
     description: Mapped[str] = mapped_column(sa.String(500))
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     added: Mapped[datetime] = mapped_column(UTCDateTime)
-    terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_terminal.id"))
+    terminal_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("core_terminal.id"))
 
     basket: Mapped[Basket] = relationship(back_populates="items", lazy="raise_on_sql")
 
@@ -166,8 +168,7 @@ class AuditEntry(Base):
 
     __tablename__ = "core_audit"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-                                    primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     terminal_id: Mapped[int | None]
     admin: Mapped[bool] = mapped_column(default=False)
@@ -182,9 +183,12 @@ class Operation(Base):
 
     __tablename__ = "core_operation"
 
-    terminal_id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     opid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[int]
     content_type: Mapped[str] = mapped_column(sa.String(100))
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: What the opid was first used for (:func:`xts2_core.dispatch.fingerprint`); None on rows
+    #: written before it was recorded.
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))

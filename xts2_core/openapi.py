@@ -25,7 +25,7 @@ from pyramid.response import Response
 
 from .answers import AbsentNotNull, answer_schemas
 from .errors import BadParam, MethodNotAllowed
-from .params import KEY_RE, Params
+from .params import KEY_RE, NAMES_KEY, Params
 from .servlets import Command, CommandRegistry
 from .values import format_money
 
@@ -330,28 +330,26 @@ def build_document(registry: Any) -> dict[str, Any]:
               if isinstance(command.answer, type)}
     answers, definitions = answer_schemas(models, "Answer.")
     schemas.update(definitions)
+    names = {"item-types": sorted(item_types), "report-types": sorted(reports)}
     paths: dict[str, Any] = {}
     for servlet in sorted(commands.servlets):
         for name, command in sorted(commands.servlets[servlet].items()):
             params = query_parameters(params_schema(command.params))
             extra: dict[str, Any] = {}
             if (servlet, name) == ("baskets", "additem"):
-                params = _typed(params, sorted(item_types), "The item type; its parameters "
-                                "are the item.* ones its schema lists (x-xts2-item-types).")
                 params += _merge_variants(
                     [(n, item_types[n].title, params_schema(item_types[n].params))
                      for n in sorted(item_types) if item_types[n].declared], "item.",
                     "item type")
                 extra["x-xts2-item-types"] = item_ext
             elif (servlet, name) == ("xts", "report"):
-                params = _typed(params, sorted(reports), "The report type; its parameters are "
-                                "the ones its schema lists (x-xts2-report-types).")
                 params += _merge_variants(
                     [(n, reports[n].title, params_schema(reports[n].params))
                      for n in sorted(reports)], "", "report type")
                 extra["x-xts2-report-types"] = report_ext
             elif (servlet, name) == ("baskets", "getbaskets"):
                 params += query_parameters(params_schema(registry["xts2.basket_filter_params"]))
+            params = [_enumerated(p, names) for p in params]
             params.append(_format_param(command))
             if command.changes_state:
                 params.append(OPID)
@@ -363,15 +361,20 @@ def build_document(registry: Any) -> dict[str, Any]:
             paths[f"/v2/{servlet}/{name}"] = {
                 method: _operation(servlet, name, command, params, method, extra)
                 for method in ("get", "post")}
-    paths["/v2"] = {"get": {
-        "operationId": "index", "summary": "The installed servlets and their commands.",
-        "tags": ["index"], "security": [],
-        "parameters": [{"name": "format", "in": "query", "required": False,
-                        "schema": {"type": "string", "enum": ["xml", "json"]}}],
-        "responses": {"200": {"description": "`<servlets>`, and links to this document.",
-                              "content": {"application/xml": {"schema": {"type": "string"}},
-                                          "application/json": {"schema": PERMISSIVE}}},
-                      "400": {"$ref": "#/components/responses/error400"}}}}
+    index = {"summary": "The installed servlets and their commands.", "tags": ["index"],
+             "security": [],
+             "responses": {"200": {"description": "`<servlets>`, and links to this document.",
+                                   "content": {"application/xml": {"schema": {"type": "string"}},
+                                               "application/json": {"schema": PERMISSIVE}}},
+                           "400": {"$ref": "#/components/responses/error400"}}}
+    index_format = {"type": "string", "enum": ["xml", "json"]}
+    _link(paths)
+    paths["/v2"] = {  # like a command: GET, or POST with the same parameter in a form
+        "get": {"operationId": "index", **index, "parameters": [
+            {"name": "format", "in": "query", "required": False, "schema": index_format}]},
+        "post": {"operationId": "index_post", **index, "requestBody": {
+            "required": False, "content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "properties": {"format": index_format}}}}}}}
     paths[OPENAPI_PATH] = {"get": {
         "operationId": "openapi", "summary": "This document.", "tags": ["index"],
         "security": [],
@@ -399,16 +402,45 @@ def build_document(registry: Any) -> dict[str, Any]:
     }
 
 
-def _typed(params: list[dict[str, Any]], names: list[str], description: str
-           ) -> list[dict[str, Any]]:
-    """``type`` as an enumeration of the installed names."""
-    out = []
-    for p in params:
-        if p["name"] == "type":
-            p = {**p, "description": description,
-                 "schema": {"type": "string", "enum": names} if names else p["schema"]}
-        out.append(p)
-    return out
+#: Where a basket's lifecycle continues (OpenAPI links, which tools such as Schemathesis follow
+#: to test a sale in order): a new basket's id goes to every command that takes ``basket``, an
+#: added item's ids to every command that takes ``item``.
+_LINK_SOURCES = {"/v2/baskets/newbasket": {"basket": "$response.body#/basket/id"},
+                 "/v2/baskets/additem": {"basket": "$response.body#/basket/id",
+                                         "item": "$response.body#/item/id"}}
+
+
+def _link(paths: dict[str, Any]) -> None:
+    """Add the links of :data:`_LINK_SOURCES` to their GET operations' answers (JSON)."""
+    for source, values in _LINK_SOURCES.items():
+        if source not in paths:
+            continue
+        links = {}
+        for path, ops in sorted(paths.items()):
+            required = {p["name"] for p in ops["get"]["parameters"] if p["required"]}
+            ids = required & {"basket", "item"}
+            if path != source and ids and ids <= values.keys():
+                links[ops["get"]["operationId"]] = {"operationId": ops["get"]["operationId"],
+                                                    "parameters": {n: values[n] for n in ids}}
+        if links:
+            paths[source]["get"]["responses"]["200"]["links"] = links
+
+
+def _enumerated(param: dict[str, Any], names: dict[str, list[str]]) -> dict[str, Any]:
+    """A parameter whose values are names known once the plugins are installed (marked with
+    :data:`~xts2_core.params.NAMES_KEY`: item types, report types) as an enumeration of the
+    installed ones; any other parameter as it is."""
+    schema = param["schema"]
+    kind = schema.get(NAMES_KEY)
+    if kind is None:
+        return param
+    schema = {k: v for k, v in schema.items() if k not in (NAMES_KEY, "pattern")}
+    enum = {"type": "string", "enum": names[kind]}
+    if schema.get("type") == "array":
+        schema["items"] = enum
+    else:
+        schema.update(enum)
+    return {**param, "schema": schema}
 
 
 def document_bytes(registry: Any) -> bytes:

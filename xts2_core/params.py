@@ -142,8 +142,13 @@ class _Wire:
 
 #: Money as a parameter accepts: ``12``, ``12.5``, ``12.50`` (signed), never an exponent.
 MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+_NOT_TEXT = "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\ufffe\\uffff"
+#: White space that ``str.strip`` removes and text may hold.
+_SPACE = " \\t\\n\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 #: Text as a parameter accepts: no control characters but tab and newline, nothing XML can't carry.
-TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"
+TEXT_PATTERN = f"^[^{_NOT_TEXT}]*$"
+#: A name: text with something besides white space (it is trimmed, and never empty).
+NAME_PATTERN = f"^[^{_NOT_TEXT}]*[^{_NOT_TEXT}{_SPACE}][^{_NOT_TEXT}]*$"
 
 #: A whole number (ranges with ``Field(ge=, le=)``).
 Int = Annotated[int, BeforeValidator(_as_int), _Wire(minimum=-MAX_ID, maximum=MAX_ID)]
@@ -155,16 +160,32 @@ IdList = Annotated[list[Id], BeforeValidator(_as_id_list)]
 Bool = Annotated[bool, BeforeValidator(_as_bool)]
 #: Money in minor units, from ``12``, ``12.5`` or ``12.50``.
 MoneyParam = Annotated[int, BeforeValidator(_as_money), _Wire(money=True)]
+#: A datetime parameter's year is 1000 to 8999 (``values.MIN_YEAR``, ``MAX_YEAR``); the
+#: document's ``format: date-time`` alone would allow any.
+YEAR_PATTERN = r"^\s*[1-8][0-9]{3}-"
 #: ISO 8601; venue local time without an offset. Parsed to aware UTC.
-DateTime = Annotated[datetime, BeforeValidator(_as_datetime)]
+DateTime = Annotated[datetime, BeforeValidator(_as_datetime), _Wire(pattern=YEAR_PATTERN)]
 #: UTF-8 text without control characters other than tab and newline.
 Text = Annotated[str, BeforeValidator(_as_text), _Wire(pattern=TEXT_PATTERN)]
 #: Text trimmed of surrounding white space (bound with ``Field(min_length=, max_length=)``).
-Name = Annotated[str, BeforeValidator(_as_name), _Wire(pattern=TEXT_PATTERN)]
+Name = Annotated[str, BeforeValidator(_as_name), _Wire(pattern=NAME_PATTERN)]
 #: 1–64 of ``A-Za-z0-9_.-`` (metadata keys, opids).
 Key = Annotated[str, BeforeValidator(_as_key), _Wire(pattern=KEY_RE.pattern)]
 #: A comma-separated list of words (``contains=ticket,cafe``).
 Words = Annotated[list[str], BeforeValidator(_as_words)]
+
+#: The schema key that marks a parameter whose values are names known only once the plugins are
+#: installed; ``GET /v2/openapi.json`` replaces it with the enumeration of those names.
+NAMES_KEY = "x-xts2-names"
+#: The name of an installed item type (``additem?type=``).
+ItemTypeName = Annotated[str, BeforeValidator(_as_key),
+                         _Wire(pattern=KEY_RE.pattern, **{NAMES_KEY: "item-types"})]
+#: Comma-separated names of installed item types (``contains=ticket,cafe``).
+ItemTypeNames = Annotated[list[str], BeforeValidator(_as_words),
+                          _Wire(**{NAMES_KEY: "item-types"})]
+#: The name of an installed report type (``xts/report?type=``).
+ReportTypeName = Annotated[str, BeforeValidator(_as_text),
+                           _Wire(pattern=TEXT_PATTERN, **{NAMES_KEY: "report-types"})]
 
 
 _MESSAGES = {

@@ -256,8 +256,16 @@ def load_data(pm: Any, ctx: LoadContext, data: Any,
     return counts
 
 
-def demo_data(pm: Any, today: date) -> dict[str, Any]:
-    return {name: s.demo(today) for name, s in sections(pm).items() if s.demo is not None}
+def demo_data(pm: Any, today: date, terminal_key: str | None = None) -> dict[str, Any]:
+    """The demo season of the installed plugins around ``today``; with ``terminal_key``, also
+    the demo terminal with that key (and the demo values of the plugins' terminal fields)."""
+    data = {name: s.demo(today) for name, s in sections(pm).items() if s.demo is not None}
+    if terminal_key is not None:
+        terminal = {"name": DEMO_TERMINAL, "key": terminal_key}
+        terminal.update({name: f.demo for name, f in terminal_fields(pm).items()
+                         if f.demo is not None})
+        data["terminals"] = [terminal]
+    return data
 
 
 # -- the core's own section: terminals ---------------------------------------------------------

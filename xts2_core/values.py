@@ -69,7 +69,10 @@ def parse_datetime(text: str, tz: tzinfo) -> datetime:
 def format_datetime(dt: datetime, tz: tzinfo) -> str:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(tz).isoformat(timespec="seconds")
+    text = dt.astimezone(tz).isoformat(timespec="seconds")
+    if len(text) > 25:  # an offset in seconds (local mean time before 1900), not RFC 3339
+        text = dt.astimezone(UTC).isoformat(timespec="seconds")
+    return text
 
 
 def utcnow() -> datetime:

@@ -7,9 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xts2_core import Base, UTCDateTime
-
-ITEM_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+from xts2_core import Base, BigId, UTCDateTime
 
 
 class PaymentType(Base):
@@ -17,7 +15,7 @@ class PaymentType(Base):
 
     __tablename__ = "money_paymenttype"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
 
@@ -28,9 +26,10 @@ class TerminalPaymentType(Base):
     __tablename__ = "money_terminal_paymenttype"
 
     terminal_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("core_terminal.id", ondelete="CASCADE"), primary_key=True)
+        BigId, sa.ForeignKey("core_terminal.id", ondelete="CASCADE"), primary_key=True)
     paymenttype_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("money_paymenttype.id", ondelete="CASCADE"), primary_key=True, index=True)
+        BigId, sa.ForeignKey("money_paymenttype.id", ondelete="CASCADE"), primary_key=True,
+        index=True)
 
 
 class Payment(Base):
@@ -43,9 +42,9 @@ class Payment(Base):
     __table_args__ = (sa.Index("ix_money_payment_terminal_added", "terminal_id", "added"),)
 
     item_id: Mapped[int] = mapped_column(
-        ITEM_ID, sa.ForeignKey("core_basket_item.id"), primary_key=True)
-    paymenttype_id: Mapped[int] = mapped_column(sa.ForeignKey("money_paymenttype.id"))
-    terminal_id: Mapped[int] = mapped_column(sa.ForeignKey("core_terminal.id"))
+        BigId, sa.ForeignKey("core_basket_item.id"), primary_key=True)
+    paymenttype_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("money_paymenttype.id"))
+    terminal_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("core_terminal.id"))
     added: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: Minor units taken: positive for a payment, negative for a refund.
     amount: Mapped[int] = mapped_column(sa.BigInteger)

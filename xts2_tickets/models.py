@@ -13,10 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xts2_core import Base, UTCDateTime
-
-#: Ids are 64-bit (API.md §3); SQLite wants INTEGER for its rowid primary keys.
-BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+from xts2_core import Base, BigId, UTCDateTime
 
 
 class Show(Base):

@@ -82,9 +82,10 @@ def test_not_on_sale_cannot_be_added(cafe):
                    "param": "item.stock"}
 
 
-def test_unknown_stock_is_not_found(cafe):
+@pytest.mark.parametrize("stock", [999, 2**63 - 1])  # any id the API allows (PostgreSQL too)
+def test_unknown_stock_is_not_found(cafe, stock):
     b = cafe.basket()
-    err = cafe.call("baskets/additem", {"basket": b, "type": "cafe", "item.stock": 999},
+    err = cafe.call("baskets/additem", {"basket": b, "type": "cafe", "item.stock": stock},
                     status=404)["error"]
     assert (err["code"], err["param"]) == ("not_found", "item.stock")
 

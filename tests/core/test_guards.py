@@ -114,6 +114,23 @@ def test_opid_replays_a_new_basket(core_app):
     assert core_app.call("baskets/getbaskets")["total"] == 1
 
 
+def test_an_opid_sent_with_another_request_is_refused(core_app):
+    # Found by fuzzing: a closebasket that reused the opid of a newbasket got the new basket back
+    # as its answer, so the client believed the basket closed.
+    basket = core_app.call("baskets/newbasket", {"opid": "op-1"})["basket"]
+    refused = core_app.call("baskets/closebasket", {"basket": basket["id"], "opid": "op-1"},
+                            status=409)["error"]
+    assert refused["code"] == "conflict" and refused["param"] == "opid"
+    assert "another request" in refused["message"]
+    # other parameters make another request too; the credential's form and the format do not
+    core_app.call("baskets/newbasket", {"opid": "op-1", "name": "Ms Hall"}, status=409)
+    again = core_app.get("/v2/baskets/newbasket", {"opid": "op-1", "format": "json"},
+                         headers={"X-XTS2-Key": core_app.terminal_key})
+    assert again.headers["X-XTS2-Replayed"] == "true" and again.json["basket"] == basket
+    assert core_app.call("baskets/getbaskets")["total"] == 1
+    assert core_app.call("baskets/getbasket", {"basket": basket["id"]})["basket"]["state"] == "open"
+
+
 def test_a_failed_request_leaves_its_opid_free(core_app, probe_counter):
     core_app.get("/v2/probe/boom", {"terminalkey": core_app.terminal_key, "opid": "x1"},
                  status=500)

@@ -13,7 +13,7 @@ from xts2_core.migrate import current_heads, pending_revisions, schema_diff, upg
 from xts2_core.plugins import get_plugin_manager
 
 CORE_BASE = "722e2adbdfe8"
-CORE_HEAD = "d637de0e0787"  # the password rate limit
+CORE_HEAD = "0b9e4d7c2a15"  # 64-bit terminal ids
 
 
 def _diff(engine: sa.Engine) -> list:

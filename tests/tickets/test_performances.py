@@ -115,6 +115,15 @@ def test_getprogramme_days_limit_and_from(venue):
     assert body["programme"][0]["performance"][0]["status"] == "past"
 
 
+def test_a_time_before_standard_time_is_answered_in_utc(venue):
+    # Found by fuzzing: London's local mean time before 1847 is 1 minute 15 seconds behind UTC,
+    # and an offset in seconds ("-00:01:15") is not an RFC 3339 date-time.
+    body, shows = _programme(venue, **{"from": "1105-03-04T18:44:11", "days": 1})
+    assert (body["from"], body["until"]) == ("1105-03-04T18:45:26+00:00",
+                                             "1105-03-05T18:45:26+00:00")
+    assert shows == []
+
+
 def test_getprogramme_days_are_venue_calendar_days(venue):
     # The clocks go forward on Sun 29 Mar 2026: that day has 23 hours in London.
     body, _ = _programme(venue, **{"from": "2026-03-28T12:00", "days": 1})

@@ -17,7 +17,7 @@ from ..answers import Answer, Count, DateTimeText, MoneyText
 from ..errors import Conflict, NotFound
 from ..items import ItemType
 from ..models import Basket, BasketItem, BasketMetadata
-from ..params import Bool, Id, Int, Key, Name, Params, Text, Words, parse_params
+from ..params import Bool, Id, Int, ItemTypeName, ItemTypeNames, Key, Name, Params, Text, parse_params
 from ..render import E, elist, emap
 from ..values import MAX_ID, format_money
 from .element import basket_element, item_element
@@ -147,9 +147,9 @@ class GetBaskets(Params):
                                                     "baskets.")
     persistent: Bool | None = Field(None, description="Only saved (true) or only unsaved (false) "
                                     "baskets.")
-    contains: Words | None = Field(None, description="Item types (comma-separated): baskets "
+    contains: ItemTypeNames | None = Field(None, description="Item types (comma-separated): baskets "
                                    "holding an item of each.")
-    excludes: Words | None = Field(None, description="Item types (comma-separated): baskets "
+    excludes: ItemTypeNames | None = Field(None, description="Item types (comma-separated): baskets "
                                    "holding none of them.")
     limit: Int = Field(100, ge=1, le=1000, description="At most this many baskets.")
     offset: Int = Field(0, ge=0, le=MAX_ID, description="Skip this many first.")
@@ -347,7 +347,8 @@ def getitemtypes(request: Any, p: Params) -> E:
 
 class AddItem(Params):
     basket: Id = Field(description="The basket (its id).")
-    type: Key = Field(description="The item type; its item.* parameters follow.")
+    type: ItemTypeName = Field(description="The item type; its parameters are the item.* ones "
+                               "its schema lists (x-xts2-item-types).")
 
 
 def additem(request: Any, p: AddItem) -> list[E]:

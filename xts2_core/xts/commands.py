@@ -13,7 +13,7 @@ from ..auth import check_password
 from ..dispatch import wants
 from ..errors import BadParam
 from ..models import Basket, BasketItem, Terminal
-from ..params import Params, Text, parse_params
+from ..params import Params, ReportTypeName, Text, parse_params
 from ..plugins import call_by_plugin, plugin_infos
 from ..render import E, elist
 from ..reports import render_csv, render_html, report_element
@@ -201,7 +201,8 @@ def getterminals(request: Any, p: Params) -> E:
 
 
 class ReportParams(Params):
-    type: Text = Field(description="The report type; its own parameters follow.")
+    type: ReportTypeName = Field(description="The report type; its parameters are the ones its "
+                                 "schema lists (x-xts2-report-types).")
 
 
 @answers(ReportAnswer)
