@@ -223,7 +223,7 @@ def pooled(bouncer: Any) -> Result:
     clients = sum(int(r["cl_active"]) + int(r["cl_waiting"]) for r in pools)
     errors = bouncer.errors()
     detail = (f"pgbouncer: {xacts} transactions, {queries} statements, pool mode "
-              f"{'/'.join(modes) or 'none'}; {clients} client connections on at most "
+              f"{'/'.join(modes) or 'none'}; {clients} client connections on a pool of "
               f"{bouncer.pool_size} server connections ({servers} open at the end); clients "
               f"waited {wait:.1f}s in all for a server connection "
               f"({1000 * wait / max(xacts, 1):.2f} ms a transaction); "

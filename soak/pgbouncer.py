@@ -1,5 +1,6 @@
 """A private PgBouncer in front of the soak's database, in transaction pooling mode: the pooler
-of the operator's guide ("When one machine is not enough"), made for one run.
+of the operator's guide (section 12, "When one machine is not enough"), run with the guide's own
+``pgbouncer.ini`` (read from docs/operators.md), changed only where one run must differ.
 
 Debian's ``pgbouncer`` package (``apt-get install pgbouncer``) provides the program; its own
 service is not used. This module writes a ``pgbouncer.ini`` and a ``userlist.txt`` into a new
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -33,10 +35,23 @@ import sqlalchemy as sa
 #: transaction mode: the XTS2 processes behind it must not prepare (docs/operators.md).
 XTS2_SETTINGS = {"xts2.pg_prepare_threshold": "none"}
 
+OPERATORS_MD = Path(__file__).resolve().parent.parent / "docs" / "operators.md"
+GUIDE_SECTION = "### A connection pooler: PgBouncer in transaction mode"
+
 
 def installed() -> str | None:
     """The ``pgbouncer`` program (on the PATH, or where Debian puts it), or None."""
     return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/sbin")
+
+
+def documented_config(doc: Path = OPERATORS_MD) -> str:
+    """The ``ini`` block of the operator's guide's PgBouncer section, as written."""
+    text = doc.read_text(encoding="utf-8")
+    at = text.index(GUIDE_SECTION)
+    m = re.compile(r"^```ini\n(.*?)^```", re.S | re.M).search(text, at)
+    if m is None:
+        raise ValueError(f"{doc}: no ```ini block after {GUIDE_SECTION!r}")
+    return m.group(1)
 
 
 def _free_port() -> int:
@@ -54,15 +69,16 @@ class PgBouncer:
     """PgBouncer on ``127.0.0.1:port`` for the one database of ``target`` (a PostgreSQL URL).
 
     ``url`` is the same database through the pooler (the same name, user and password).
-    ``pool_size`` is PgBouncer's ``default_pool_size``: the server connections it opens at most
-    for that database and user, however many clients it has.
+    ``pool_size`` is PgBouncer's ``default_pool_size``: the server connections it lends that
+    database and user's clients, however many they are (and, from the guide's
+    ``reserve_pool_size``, a few more while clients have waited long for one).
     """
 
-    def __init__(self, target: str, logdir: Path, pool_size: int = 8, max_client_conn: int = 200) -> None:
+    def __init__(self, target: str, logdir: Path, pool_size: int = 8) -> None:
         self.target = sa.make_url(target)
         if self.target.get_backend_name() != "postgresql":
             raise SystemExit("soak: --pgbouncer needs a PostgreSQL database")
-        self.pool_size, self.max_client_conn = pool_size, max_client_conn
+        self.pool_size = pool_size
         self.folder: Path | None = None
         self.port = _free_port()
         self.user = self.target.username or "postgres"
@@ -83,28 +99,49 @@ class PgBouncer:
         ).render_as_string(hide_password=False)
 
     def config(self, auth_file: Path) -> str:
+        """The guide's ``pgbouncer.ini`` (:func:`documented_config`) for this run: its database
+        entry names the soak's database; it listens on this run's port of 127.0.0.1 only, with no
+        Unix socket; it reads this run's userlist, logs to standard error (the soak's log file),
+        keeps no pid file, and lends ``pool_size`` server connections (``default_pool_size``).
+        Everything else — transaction pooling, SCRAM, the reserve, the limits, the wait for a
+        server connection — is the guide's, as written."""
         host = self.target.host or "127.0.0.1"
         port = self.target.port or 5432
-        return "\n".join(
-            [
-                "[databases]",
-                f"{self.database} = host={host} port={port} dbname={self.database}",
-                "",
-                "[pgbouncer]",
-                "listen_addr = 127.0.0.1",
-                f"listen_port = {self.port}",
-                "unix_socket_dir =",
-                "auth_type = scram-sha-256",
-                f"auth_file = {auth_file}",
-                # Each transaction gets a server connection, and gives it back when it ends.
-                "pool_mode = transaction",
-                f"default_pool_size = {self.pool_size}",
-                f"max_client_conn = {self.max_client_conn}",
-                f"admin_users = {self.user}",
-                f"stats_users = {self.user}",
-                "",
-            ]
-        )
+        overrides: dict[str, str | None] = {
+            "listen_addr": "127.0.0.1",
+            "listen_port": str(self.port),
+            "unix_socket_dir": "",
+            "auth_file": str(auth_file),
+            "default_pool_size": str(self.pool_size),
+            "stats_users": self.user,
+            "logfile": None,
+            "pidfile": None,
+        }
+        out, seen, section = [], set(), ""
+        for line in documented_config().splitlines():
+            text = line.strip()
+            if text.startswith("["):
+                section = text
+                out.append(line)
+                if section == "[databases]":
+                    out.append(f"{self.database} = host={host} port={port} dbname={self.database}")
+                continue
+            setting = "=" in text and not text.startswith((";", "#"))
+            if section == "[databases]" and setting:
+                continue  # the guide's database entry
+            key = text.split("=", 1)[0].strip() if setting else ""
+            if section == "[pgbouncer]" and key in overrides:
+                seen.add(key)
+                if overrides[key] is not None:
+                    out.append(f"{key} = {overrides[key]}")
+                continue
+            out.append(line)
+        missing = sorted(set(overrides) - seen)
+        if missing:
+            raise ValueError(
+                f"the guide's pgbouncer.ini no longer sets {', '.join(missing)}: update soak/pgbouncer.py"
+            )
+        return "\n".join(out) + "\n"
 
     def start(self, timeout: float = 15) -> None:
         exe = installed()

@@ -64,7 +64,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="put a private PgBouncer (transaction pooling) between the servers and "
                         "PostgreSQL, and turn the servers' prepared statements off")
     p.add_argument("--pgbouncer-pool", type=int, default=8, metavar="N",
-                   help="PgBouncer's server connections at most (default_pool_size; default 8)")
+                   help="PgBouncer's default_pool_size, the server connections it lends (default 8)")
     p.add_argument("--workdir", type=Path, help="keep logs and the season file here")
     p.add_argument("--keep", action="store_true", help="keep the database and the work folder")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             ini = ini_with(workdir / "production-pgbouncer.ini", XTS2_SETTINGS,
                            "soak --pgbouncer: PgBouncer 1.18 in transaction mode keeps no "
                            "prepared statements")
-            kind += (f" through PgBouncer (transaction pooling, at most {args.pgbouncer_pool} "
-                     f"server connections, port {bouncer.port})")
+            kind += (f" through PgBouncer (the operators' guide's pgbouncer.ini: transaction "
+                     f"pooling, default_pool_size {args.pgbouncer_pool}, port {bouncer.port})")
         print(f"soak: {kind}, {args.servers} servers ({ini.name}), {args.clients} clients, "
               f"{args.terminals} terminals, {args.seconds:g}s, {args.kills} kill(s), seed {seed}, "
               f"logs in {workdir}", flush=True)

@@ -63,11 +63,12 @@ def test_soak_through_pgbouncer_in_transaction_mode(xts2_database_url, tmp_path)
         pytest.skip(why)
     lines = run_soak(xts2_database_url, tmp_path / "soak", "--pgbouncer", "--pgbouncer-pool", "6",
                      "--seconds", "20")
-    assert "through PgBouncer (transaction pooling, at most 6 server connections" in lines[0]
+    assert "through PgBouncer (the operators' guide's pgbouncer.ini: transaction pooling, " \
+        "default_pool_size 6" in lines[0]
     pooled = next(line for line in lines if "through PgBouncer in transaction mode" in line)
     assert pooled.startswith("PASS")
     assert "pool mode transaction;" in pooled
-    assert "on at most 6 server connections" in pooled
+    assert "on a pool of 6 server connections" in pooled
     # Each answered request: the pool's pre-ping (in autocommit) and the request's transaction.
     transactions = int(pooled.split("pgbouncer: ")[1].split()[0])
     requests = int(next(line for line in lines if line.startswith("requests: ")).split()[1])
