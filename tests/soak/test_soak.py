@@ -30,7 +30,11 @@ def run_soak(url: str, workdir: Path, *args: str) -> list[str]:
     sold (a run that did nothing cannot pass). → its output's lines."""
     proc = subprocess.run(
         [sys.executable, "-m", "soak", *args, "--database-url", url, "--workdir", str(workdir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     print(proc.stdout, proc.stderr)
     lines = proc.stdout.splitlines()
     assert proc.returncode == 0, "\n".join(lines[-20:]) + proc.stderr[-3000:]
@@ -61,10 +65,13 @@ def test_soak_through_pgbouncer_in_transaction_mode(xts2_database_url, tmp_path)
         if PGBOUNCER_REQUIRED:
             pytest.fail(f"XTS2_PGBOUNCER_TESTS=1 but {why}", pytrace=False)
         pytest.skip(why)
-    lines = run_soak(xts2_database_url, tmp_path / "soak", "--pgbouncer", "--pgbouncer-pool", "6",
-                     "--seconds", "20")
-    assert "through PgBouncer (the operators' guide's pgbouncer.ini: transaction pooling, " \
+    lines = run_soak(
+        xts2_database_url, tmp_path / "soak", "--pgbouncer", "--pgbouncer-pool", "6", "--seconds", "20"
+    )
+    assert (
+        "through PgBouncer (the operators' guide's pgbouncer.ini: transaction pooling, "
         "default_pool_size 6" in lines[0]
+    )
     pooled = next(line for line in lines if "through PgBouncer in transaction mode" in line)
     assert pooled.startswith("PASS")
     assert "pool mode transaction;" in pooled
