@@ -31,6 +31,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
+from .servers import free_port
+
 #: Debian 12's PgBouncer (1.18) cannot carry prepared statements across server connections in
 #: transaction mode: the XTS2 processes behind it must not prepare (docs/operators.md).
 XTS2_SETTINGS = {"xts2.pg_prepare_threshold": "none"}
@@ -54,12 +56,6 @@ def documented_config(doc: Path = OPERATORS_MD) -> str:
     return m.group(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _quote(value: str) -> str:
     """A value in userlist.txt: in double quotes, a double quote doubled."""
     return '"' + value.replace('"', '""') + '"'
@@ -80,7 +76,7 @@ class PgBouncer:
             raise SystemExit("soak: --pgbouncer needs a PostgreSQL database")
         self.pool_size = pool_size
         self.folder: Path | None = None
-        self.port = _free_port()
+        self.port = free_port()
         self.user = self.target.username or "postgres"
         self.password = self.target.password or secrets.token_urlsafe(18)
         self.database = self.target.database or self.user
