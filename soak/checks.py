@@ -208,3 +208,26 @@ def expire_removed(before: dict[str, Any], after: dict[str, Any], expired: set[i
 
 def snapshot(engine: sa.Engine) -> dict[str, Any]:
     return _db(engine)
+
+
+def pooled(bouncer: Any) -> Result:
+    """Through PgBouncer (``--pgbouncer``): the servers' transactions went through it, in
+    transaction pooling mode, and it logged no error of its own."""
+    stats = bouncer.show("STATS")
+    pools = bouncer.show("POOLS")
+    xacts = sum(int(r["total_xact_count"]) for r in stats)
+    queries = sum(int(r["total_query_count"]) for r in stats)
+    wait = sum(int(r["total_wait_time"]) for r in stats) / 1e6
+    modes = sorted({str(r["pool_mode"]) for r in pools})
+    servers = sum(int(r[k]) for r in pools for k in r if k.startswith("sv_") and "cancel" not in k)
+    clients = sum(int(r["cl_active"]) + int(r["cl_waiting"]) for r in pools)
+    errors = bouncer.errors()
+    detail = (f"pgbouncer: {xacts} transactions, {queries} statements, pool mode "
+              f"{'/'.join(modes) or 'none'}; {clients} client connections on a pool of "
+              f"{bouncer.pool_size} server connections ({servers} open at the end); clients "
+              f"waited {wait:.1f}s in all for a server connection "
+              f"({1000 * wait / max(xacts, 1):.2f} ms a transaction); "
+              f"{len(errors)} errors in its log")
+    ok = xacts > 0 and modes == ["transaction"] and not errors
+    return Result("through PgBouncer in transaction mode", ok,
+                  detail + ("" if not errors else ": " + _limit(errors)))

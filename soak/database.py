@@ -93,10 +93,20 @@ def make_season(seconds: float, terminals: int) -> Season:
     return season
 
 
-def set_up(url: str, workdir: Path, season: Season, first_day: date) -> None:
+def set_up(url: str, workdir: Path, season: Season, first_day: date,
+           ini: Path = PRODUCTION_INI) -> None:
     """initdb, load the season, set the admin password: the operator's guide, step by step."""
-    cli("initdb", str(PRODUCTION_INI), url=url)
+    cli("initdb", str(ini), url=url)
     path = workdir / "season.json"
     path.write_text(json.dumps(season.data(first_day), indent=1))
-    cli("load", str(PRODUCTION_INI), str(path), url=url)
-    cli("setpassword", str(PRODUCTION_INI), url=url, stdin=ADMIN_PASSWORD + "\n")
+    cli("load", str(ini), str(path), url=url)
+    cli("setpassword", str(ini), url=url, stdin=ADMIN_PASSWORD + "\n")
+
+
+def ini_with(path: Path, settings: dict[str, str], why: str) -> Path:
+    """A copy of production.ini at ``path`` with ``settings`` added to ``[app:main]``."""
+    lines = PRODUCTION_INI.read_text().splitlines()
+    at = lines.index("[app:main]") + 1
+    lines[at:at] = [f"# {why}", *(f"{k} = {v}" for k, v in settings.items())]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -5,6 +5,10 @@
     python -m soak --seconds 600 --kills 3           # the long form
     python -m soak --sqlite --seconds 30             # SQLite file, the same processes
     python -m soak --database-url URL                # an existing empty database (the tests)
+    python -m soak --pgbouncer --seconds 30          # the servers and the xts2 commands reach
+                                                     # PostgreSQL through a private PgBouncer in
+                                                     # transaction pooling mode; the checks
+                                                     # read the database directly
 
 Exit status 0 when every invariant holds, 1 otherwise.
 """
@@ -30,10 +34,12 @@ from .database import (
     PRODUCTION_INI,
     cli,
     create_postgresql,
+    ini_with,
     make_season,
     sa_url,
     set_up,
 )
+from .pgbouncer import XTS2_SETTINGS, PgBouncer
 from .servers import Server
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -54,12 +60,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          f"(default $XTS2_SOAK_SERVER_URL or {DEFAULT_SERVER})")
     db.add_argument("--database-url", help="use this existing, empty database instead")
     db.add_argument("--sqlite", action="store_true", help="use a SQLite file in the work folder")
+    p.add_argument("--pgbouncer", action="store_true",
+                   help="put a private PgBouncer (transaction pooling) between the servers and "
+                        "PostgreSQL, and turn the servers' prepared statements off")
+    p.add_argument("--pgbouncer-pool", type=int, default=8, metavar="N",
+                   help="PgBouncer's default_pool_size, the server connections it lends (default 8)")
     p.add_argument("--workdir", type=Path, help="keep logs and the season file here")
     p.add_argument("--keep", action="store_true", help="keep the database and the work folder")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
     args = p.parse_args(argv)
     if args.servers < 2:
         p.error("--servers must be at least 2 (one is killed)")
+    if args.pgbouncer and args.sqlite:
+        p.error("--pgbouncer pools PostgreSQL connections: not with --sqlite")
     return args
 
 
@@ -116,20 +129,34 @@ def main(argv: list[str] | None = None) -> int:
     else:
         url, drop = create_postgresql(args.server_url)
     kind = sa_url(url).get_backend_name()
-    print(f"soak: {kind}, {args.servers} servers ({PRODUCTION_INI.name}), {args.clients} clients, "
-          f"{args.terminals} terminals, {args.seconds:g}s, {args.kills} kill(s), seed {seed}, "
-          f"logs in {workdir}", flush=True)
     servers: list[Server] = []
+    bouncer = None
     try:
+        # The servers and the xts2 commands use app_url and ini; the checks read url directly.
+        app_url, ini = url, PRODUCTION_INI
+        if args.pgbouncer:
+            bouncer = PgBouncer(url, workdir, pool_size=args.pgbouncer_pool)
+            bouncer.start()
+            app_url = bouncer.url
+            ini = ini_with(workdir / "production-pgbouncer.ini", XTS2_SETTINGS,
+                           "soak --pgbouncer: PgBouncer 1.18 in transaction mode keeps no "
+                           "prepared statements")
+            kind += (f" through PgBouncer (the operators' guide's pgbouncer.ini: transaction "
+                     f"pooling, default_pool_size {args.pgbouncer_pool}, port {bouncer.port})")
+        print(f"soak: {kind}, {args.servers} servers ({ini.name}), {args.clients} clients, "
+              f"{args.terminals} terminals, {args.seconds:g}s, {args.kills} kill(s), seed {seed}, "
+              f"logs in {workdir}", flush=True)
         season = make_season(args.seconds, args.terminals)
-        set_up(url, workdir, season, date.today() + timedelta(days=7))
-        servers = [Server(i, url, workdir) for i in range(args.servers)]
+        set_up(app_url, workdir, season, date.today() + timedelta(days=7), ini)
+        servers = [Server(i, app_url, workdir, ini) for i in range(args.servers)]
         for s in servers:
             s.start()
-        return _run(args, seed, url, season, servers, workdir)
+        return _run(args, seed, url, season, servers, workdir, ini, app_url, bouncer)
     finally:
         for s in servers:
             s.stop()
+        if bouncer is not None:
+            bouncer.stop()
         if drop is not None and not args.keep:
             drop()
         if not args.keep and args.workdir is None:
@@ -137,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: list[Server],
-         workdir: Path) -> int:
+         workdir: Path, ini: Path, app_url: str, bouncer: PgBouncer | None) -> int:
     cluster = Cluster([s.port for s in servers])
     setup_stats = Stats()
     admin = Api(cluster, None, f"s{seed}admin", setup_stats, password=ADMIN_PASSWORD)
@@ -190,6 +217,7 @@ def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: li
     print(f"failures: {len(stats.connection_errors)} connection failures (all during a kill?), "
           f"{len(stats.server_errors)} HTTP 5xx, {len(stats.unexpected)} unexpected errors, "
           f"{len(stats.failed)} requests never answered", flush=True)
+    pooled = checks.pooled(bouncer) if bouncer is not None else None
 
     engine = sa.create_engine(sa_url(url))
     checker = Api(cluster, None, f"s{seed}check", Stats(), password=ADMIN_PASSWORD)
@@ -200,6 +228,7 @@ def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: li
     results = [
         checks.errors(stats, server_errors),
         checks.connection_failures(stats, kills),
+        *([pooled] if pooled is not None else []),
     ]
     cap, counts = checks.capacity(checker, cat)
     results += [
@@ -214,7 +243,7 @@ def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: li
     # The operator's clean-up: expired baskets go, nothing else does.
     before_now = datetime.now(UTC)
     expired = _open_expiring(db, before_now)
-    cli("expire", str(PRODUCTION_INI), url=url)
+    cli("expire", str(ini), url=app_url)
     after = checks.snapshot(engine)
     results.append(checks.expire_removed(db, after, expired,
                                          _open_expiring(db, datetime.now(UTC))))

@@ -1,5 +1,6 @@
 """Server processes: ``pserve production.ini http_port=N`` with ``XTS2_DATABASE_URL`` set — the
-way the operator's guide runs several of them — each logging to a file of its own."""
+way the operator's guide runs several of them — each logging to a file of its own. (Through a
+pooler, the ini is a copy of production.ini with the pooler's settings: see :mod:`soak.run`.)"""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def free_port() -> int:
 class Server:
     """One ``pserve`` process on a fixed port (kept across a restart, as behind a proxy)."""
 
-    def __init__(self, index: int, url: str, logdir: Path) -> None:
-        self.index, self.url, self.port = index, url, free_port()
+    def __init__(self, index: int, url: str, logdir: Path, ini: Path = PRODUCTION_INI) -> None:
+        self.index, self.url, self.ini, self.port = index, url, ini, free_port()
         self.log = logdir / f"server{index}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -38,7 +39,7 @@ class Server:
         env = dict(os.environ, XTS2_DATABASE_URL=self.url)
         with open(self.log, "ab" if self.starts else "wb") as log:
             self.proc = subprocess.Popen(
-                [str(BIN / "pserve"), str(PRODUCTION_INI), f"http_port={self.port}"],
+                [str(BIN / "pserve"), str(self.ini), f"http_port={self.port}"],
                 stdout=log, stderr=subprocess.STDOUT, env=env)
         self.starts += 1
         deadline = time.monotonic() + timeout

@@ -83,6 +83,10 @@ def database_url(settings: dict[str, Any]) -> str:
 def get_engine(settings: dict[str, Any]) -> sa.Engine:
     url = sa.make_url(database_url(settings))
     kwargs: dict[str, Any] = {}
+    # Read on every database, so that a wrong value stops the start even on SQLite (which has
+    # no prepared statements to turn off).
+    prepare = str(settings.get("xts2.pg_prepare_threshold") or "").strip()
+    connect_args = {"prepare_threshold": prepare_threshold(prepare)} if prepare else {}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             directory = os.path.dirname(os.path.abspath(url.database))
@@ -92,10 +96,31 @@ def get_engine(settings: dict[str, Any]) -> sa.Engine:
         kwargs["pool_size"] = int(settings.get("sqlalchemy.pool_size", 10))
         kwargs["max_overflow"] = int(settings.get("sqlalchemy.max_overflow", 10))
         kwargs["pool_pre_ping"] = True
+        if connect_args:
+            kwargs["connect_args"] = connect_args
     engine = sa.create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine, float(settings.get("xts2.sqlite_busy_timeout", 30)))
     return engine
+
+
+def prepare_threshold(value: Any) -> int | None:
+    """The setting ``xts2.pg_prepare_threshold``: psycopg's ``prepare_threshold``, the number of
+    times a statement runs on a connection before psycopg prepares it on the server (psycopg's
+    default: 5). ``none`` (or ``off``) never prepares: needed behind a pooler in
+    transaction mode that does not carry prepared statements over (PgBouncer before 1.21), where a
+    statement prepared on one server connection is missing from the next transaction's."""
+    text = str(value).strip().lower()
+    if text in ("none", "off"):
+        return None
+    try:
+        threshold = int(text)
+    except ValueError:
+        threshold = -1
+    if threshold < 0:
+        raise ValueError(f"xts2.pg_prepare_threshold must be a whole number of at least 0, or "
+                         f"none (never prepare), not {value!r}")
+    return threshold
 
 
 #: Each SQLite engine's writer queue (made on first use, gone with the engine).
