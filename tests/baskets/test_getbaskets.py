@@ -115,6 +115,17 @@ def test_contains_unknown_type_names_installed(app, shop):
         "bad_param", "excludes")
 
 
+def test_an_empty_type_list_is_refused(app, shop):
+    # Found by fuzzing: "excludes=" read as no types and answered every basket; a client that
+    # means no filter leaves the parameter out.
+    for param in ("contains", "excludes"):
+        body = app.call("baskets/getbaskets", {param: ""}, status=400)
+        assert error(body) == ("bad_param", param)
+        assert body["error"]["message"] == f"parameter '{param}' must list at least 1"
+        assert error(app.call("baskets/getbaskets", {param: " , "}, status=400)) == (
+            "bad_param", param)
+
+
 def test_filters_are_anded(app, shop):
     assert listed(app, state="open", persistent="true", contains="widget", name="s") == (
         [shop[4], shop[0]], 2)

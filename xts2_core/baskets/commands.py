@@ -147,10 +147,10 @@ class GetBaskets(Params):
                                                     "baskets.")
     persistent: Bool | None = Field(None, description="Only saved (true) or only unsaved (false) "
                                     "baskets.")
-    contains: ItemTypeNames | None = Field(None, description="Item types (comma-separated): baskets "
-                                   "holding an item of each.")
-    excludes: ItemTypeNames | None = Field(None, description="Item types (comma-separated): baskets "
-                                   "holding none of them.")
+    contains: ItemTypeNames | None = Field(None, min_length=1, description="Item types "
+                                           "(comma-separated): baskets holding an item of any of them.")
+    excludes: ItemTypeNames | None = Field(None, min_length=1, description="Item types "
+                                           "(comma-separated): baskets holding none of them.")
     limit: Int = Field(100, ge=1, le=1000, description="At most this many baskets.")
     offset: Int = Field(0, ge=0, le=MAX_ID, description="Skip this many first.")
 
