@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import threading
 import time
@@ -90,7 +91,21 @@ def killer(servers: list[Server], args: argparse.Namespace, t0: float,
         kills.append((killed, time.time()))
         log.append(f"kill {i + 1}: server {server.index} (port {server.port}) SIGKILLed at "
                    f"{rel:.1f}s, serving again "
-                   f"{time.time() - killed:.1f}s later")
+                   f"{time.time() - killed:.1f}s later (down {args.down:g}s, then "
+                   f"{server.start_seconds[-1][1]:.1f}s from launch to its first answer)")
+
+
+def restart_summary(servers: list[Server]) -> str | None:
+    """The restarts' times from launch to listening and to the first answer, under load."""
+    restarts = [t for s in servers for t in s.start_seconds[1:]]
+    if not restarts:
+        return None
+    answer = sorted(a for _listen, a in restarts)
+    listen = sorted(lst for lst, _a in restarts)
+    first = statistics.median(a for s in servers for _l, a in s.start_seconds[:1])
+    return (f"restart under load: {len(restarts)} restart(s), launch to first answer "
+            f"p50 {statistics.median(answer):.1f}s, max {answer[-1]:.1f}s (listening after "
+            f"p50 {statistics.median(listen):.1f}s); a start before the load: {first:.1f}s")
 
 
 def _open_expiring(db: dict[str, Any], now: datetime) -> set[int]:
@@ -173,6 +188,9 @@ def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: li
     closed = [b for b in baskets if b.closed]
     for line in kill_log:
         print(line)
+    restarts = restart_summary(servers)
+    if restarts:
+        print(restarts)
     by_status = ", ".join(f"{n} x {s}" for s, n in sorted(stats.by_status.items()))
     print(f"requests: {stats.requests} in {elapsed:.1f}s ({stats.requests / elapsed:.0f}/s; "
           f"HTTP {by_status}); retried after a connection failure: {stats.retried}, "

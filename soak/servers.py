@@ -29,6 +29,8 @@ class Server:
         self.log = logdir / f"server{index}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        #: Each start's seconds from the launch to listening and to the first good answer.
+        self.start_seconds: list[tuple[float, float]] = []
 
     @property
     def base(self) -> str:
@@ -41,17 +43,35 @@ class Server:
                 [str(BIN / "pserve"), str(PRODUCTION_INI), f"http_port={self.port}"],
                 stdout=log, stderr=subprocess.STDOUT, env=env)
         self.starts += 1
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
+        # First the port (the process has loaded the app and listens), then an answer.
+        while not self._listening():
+            if self.proc.poll() is not None:
+                raise SystemExit(f"soak: server {self.index} exited at start:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"soak: server {self.index} did not listen in {timeout}s:\n"
+                                 f"{self.tail()}")
+            time.sleep(0.02)
+        listening = time.monotonic()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise SystemExit(f"soak: server {self.index} exited at start:\n{self.tail()}")
             try:
-                with urllib.request.urlopen(self.base + "/v2", timeout=2) as r:
+                with urllib.request.urlopen(self.base + "/v2", timeout=timeout) as r:
                     r.read()
+                self.start_seconds.append((listening - started, time.monotonic() - started))
                 return
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.02)
         raise SystemExit(f"soak: server {self.index} did not answer in {timeout}s:\n{self.tail()}")
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, open connections cut, its transactions left to the database."""

@@ -30,5 +30,8 @@ def test_soak_short_form(xts2_database_url, tmp_path):
     assert not [line for line in lines if line.startswith("FAIL")]
     # It really killed a server and really sold: a run that did nothing cannot pass.
     assert any(line.startswith("kill 1: server 0") for line in lines)
+    # The restart is measured (launch to listening, to the first answer); no time is asserted.
+    assert any(line.startswith("restart under load: 1 restart(s), launch to first answer p50 ")
+               for line in lines)
     sales = next(line for line in lines if line.startswith("sales: "))
     assert int(sales.split()[1]) > 0
