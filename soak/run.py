@@ -35,7 +35,7 @@ from .database import (
     sa_url,
     set_up,
 )
-from .servers import Server
+from .servers import Server, compile_bytecode
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--kills", type=int, default=1,
                    help="times a server is killed with SIGKILL and restarted (default 1)")
     p.add_argument("--down", type=float, default=2.0, help="seconds a killed server stays down")
+    p.add_argument("--same-session", action="store_true",
+                   help="start the servers in the soak's own session (scheduled with its client "
+                        "threads) instead of one each, as systemd starts units")
     db = p.add_mutually_exclusive_group()
     db.add_argument("--server-url", default=os.environ.get("XTS2_SOAK_SERVER_URL", DEFAULT_SERVER),
                     help="PostgreSQL server on which a fresh database is made and dropped "
@@ -136,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
           f"logs in {workdir}", flush=True)
     servers: list[Server] = []
     try:
+        compile_bytecode()
         season = make_season(args.seconds, args.terminals)
         set_up(url, workdir, season, date.today() + timedelta(days=7))
-        servers = [Server(i, url, workdir) for i in range(args.servers)]
+        servers = [Server(i, url, workdir, own_session=not args.same_session)
+                   for i in range(args.servers)]
         for s in servers:
             s.start()
         return _run(args, seed, url, season, servers, workdir)
