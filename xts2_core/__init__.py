@@ -4,52 +4,59 @@ Everything a provider plugin needs is exported here; anything else in ``xts2_cor
 and may change. A plugin writes ``from xts2_core import hookimpl, NewItem, ItemRejected, …``.
 """
 
-from pydantic import Field
+from ._startup import gc_paused
 
-from .answers import Answer, Count, DateTimeText, MoneyText
-from .baskets.filters import BasketFilter
-from .baskets.service import item_value_sum
-from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
-from .errors import (
-    BadParam,
-    Conflict,
-    Forbidden,
-    ItemRejected,
-    NotFound,
-    Unauthorized,
-    XTSError,
-)
-from .hookspecs import hookimpl
-from .items import ItemType, NewItem
-from .models import Basket, BasketItem, Terminal
-from .params import (
-    Bool,
-    DateTime,
-    Id,
-    IdList,
-    Int,
-    Key,
-    MoneyParam,
-    Name,
-    NoParams,
-    Params,
-    Text,
-    Words,
-    parse_params,
-)
-from .render import E, elist, emap
-from .reports import Column, Report, ReportType
-from .season import (
-    Entry,
-    LoadContext,
-    SeasonError,
-    SeasonMoney,
-    SeasonSection,
-    TerminalField,
-)
-from .servlets import Command, Servlet, answers
-from .static import StaticFiles
-from .values import Money, format_datetime, format_money, parse_money
+# Importing the package loads SQLAlchemy, pydantic, the driver, the models and the commands:
+# hundreds of thousands of objects that live as long as the process. The cyclic garbage collector,
+# run again and again while they pile up, cost a fifth of a server's start-up CPU and freed
+# nothing; it is paused while they load (make_app pauses it again while it builds the app).
+with gc_paused():
+    from pydantic import Field
+
+    from .answers import Answer, Count, DateTimeText, MoneyText
+    from .baskets.filters import BasketFilter
+    from .baskets.service import item_value_sum
+    from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
+    from .errors import (
+        BadParam,
+        Conflict,
+        Forbidden,
+        ItemRejected,
+        NotFound,
+        Unauthorized,
+        XTSError,
+    )
+    from .hookspecs import hookimpl
+    from .items import ItemType, NewItem
+    from .models import Basket, BasketItem, Terminal
+    from .params import (
+        Bool,
+        DateTime,
+        Id,
+        IdList,
+        Int,
+        Key,
+        MoneyParam,
+        Name,
+        NoParams,
+        Params,
+        Text,
+        Words,
+        parse_params,
+    )
+    from .render import E, elist, emap
+    from .reports import Column, Report, ReportType
+    from .season import (
+        Entry,
+        LoadContext,
+        SeasonError,
+        SeasonMoney,
+        SeasonSection,
+        TerminalField,
+    )
+    from .servlets import Command, Servlet, answers
+    from .static import StaticFiles
+    from .values import Money, format_datetime, format_money, parse_money
 
 __all__ = [
     "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "Bool", "Column",
