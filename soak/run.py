@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import threading
 import time
@@ -40,7 +41,7 @@ from .database import (
     set_up,
 )
 from .pgbouncer import XTS2_SETTINGS, PgBouncer
-from .servers import Server
+from .servers import Server, compile_bytecode
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -54,6 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--kills", type=int, default=1,
                    help="times a server is killed with SIGKILL and restarted (default 1)")
     p.add_argument("--down", type=float, default=2.0, help="seconds a killed server stays down")
+    p.add_argument("--same-session", action="store_true",
+                   help="start the servers in the soak's own session (scheduled with its client "
+                        "threads) instead of one each, as systemd starts units")
     db = p.add_mutually_exclusive_group()
     db.add_argument("--server-url", default=os.environ.get("XTS2_SOAK_SERVER_URL", DEFAULT_SERVER),
                     help="PostgreSQL server on which a fresh database is made and dropped "
@@ -103,7 +107,21 @@ def killer(servers: list[Server], args: argparse.Namespace, t0: float,
         kills.append((killed, time.time()))
         log.append(f"kill {i + 1}: server {server.index} (port {server.port}) SIGKILLed at "
                    f"{rel:.1f}s, serving again "
-                   f"{time.time() - killed:.1f}s later")
+                   f"{time.time() - killed:.1f}s later (down {args.down:g}s, then "
+                   f"{server.start_seconds[-1][1]:.1f}s from launch to its first answer)")
+
+
+def restart_summary(servers: list[Server]) -> str | None:
+    """The restarts' times from launch to listening and to the first answer, under load."""
+    restarts = [t for s in servers for t in s.start_seconds[1:]]
+    if not restarts:
+        return None
+    answer = sorted(a for _listen, a in restarts)
+    listen = sorted(lst for lst, _a in restarts)
+    first = statistics.median(a for s in servers for _l, a in s.start_seconds[:1])
+    return (f"restart under load: {len(restarts)} restart(s), launch to first answer "
+            f"p50 {statistics.median(answer):.1f}s, max {answer[-1]:.1f}s (listening after "
+            f"p50 {statistics.median(listen):.1f}s); a start before the load: {first:.1f}s")
 
 
 def _open_expiring(db: dict[str, Any], now: datetime) -> set[int]:
@@ -146,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"soak: {kind}, {args.servers} servers ({ini.name}), {args.clients} clients, "
               f"{args.terminals} terminals, {args.seconds:g}s, {args.kills} kill(s), seed {seed}, "
               f"logs in {workdir}", flush=True)
+        compile_bytecode()
         season = make_season(args.seconds, args.terminals)
         set_up(app_url, workdir, season, date.today() + timedelta(days=7), ini)
-        servers = [Server(i, app_url, workdir, ini) for i in range(args.servers)]
+        servers = [Server(i, app_url, workdir, ini, own_session=not args.same_session)
+                   for i in range(args.servers)]
         for s in servers:
             s.start()
         return _run(args, seed, url, season, servers, workdir, ini, app_url, bouncer)
@@ -200,6 +220,9 @@ def _run(args: argparse.Namespace, seed: int, url: str, season: Any, servers: li
     closed = [b for b in baskets if b.closed]
     for line in kill_log:
         print(line)
+    restarts = restart_summary(servers)
+    if restarts:
+        print(restarts)
     by_status = ", ".join(f"{n} x {s}" for s, n in sorted(stats.by_status.items()))
     print(f"requests: {stats.requests} in {elapsed:.1f}s ({stats.requests / elapsed:.0f}/s; "
           f"HTTP {by_status}); retried after a connection failure: {stats.retried}, "

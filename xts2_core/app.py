@@ -7,6 +7,7 @@ from typing import Any
 
 from pyramid.config import Configurator
 
+from ._startup import gc_paused
 from .logs import install_redaction
 from .plugins import get_plugin_manager
 
@@ -14,6 +15,11 @@ from .plugins import get_plugin_manager
 def make_app(settings: dict[str, Any], *, extra_plugins: list[tuple[str, Any]] | None = None,
              ) -> Any:
     """Build the WSGI app. ``extra_plugins`` (name, plugin) are registered too (tests)."""
+    with gc_paused():  # the plugins' imports and the configuration: objects that stay
+        return _make_app(settings, extra_plugins)
+
+
+def _make_app(settings: dict[str, Any], extra_plugins: list[tuple[str, Any]] | None) -> Any:
     install_redaction()
     settings = dict(settings)
     config = Configurator(settings=settings)

@@ -41,6 +41,9 @@ def run_soak(url: str, workdir: Path, *args: str) -> list[str]:
     assert lines[-1].startswith("soak: PASS")
     assert not [line for line in lines if line.startswith("FAIL")]
     assert any(line.startswith("kill 1: server 0") for line in lines)
+    # The restart is measured (launch to listening, to the first answer); no time is asserted.
+    assert any(line.startswith("restart under load: 1 restart(s), launch to first answer p50 ")
+               for line in lines)
     sales = next(line for line in lines if line.startswith("sales: "))
     assert int(sales.split()[1]) > 0
     return lines
