@@ -73,6 +73,7 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 @hookimpl
 def basket_closed(request: Any, basket: Basket) -> None:
     stock.shift_levels(request, basket, -1)
+    items.basket_closed(request, basket)
 
 
 @hookimpl
