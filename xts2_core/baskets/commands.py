@@ -17,7 +17,7 @@ from ..answers import Answer, Count, DateTimeText, MoneyText
 from ..errors import Conflict, NotFound
 from ..items import ItemType
 from ..models import Basket, BasketItem, BasketMetadata
-from ..params import Bool, Id, Int, Key, Name, Params, Text, Words, parse_params
+from ..params import Bool, Id, Int, Key, Name, Params, Text, Words, parse_params, request_params
 from ..render import E, elist, emap
 from ..values import MAX_ID, format_money
 from .element import basket_element, item_element
@@ -177,7 +177,7 @@ def getbaskets(request: Any, p: GetBaskets) -> E:
             q = q.where(exists if present else ~exists)
     filters = request.registry["xts2.basket_filters"]
     if filters:
-        extra = parse_params(request.registry["xts2.basket_filter_params"], request.params,
+        extra = parse_params(request.registry["xts2.basket_filter_params"], request_params(request),
                              context={"tz": request.tz, "now": now})
         for name, flt in filters.items():
             value = getattr(extra, name)
@@ -355,14 +355,14 @@ def additem(request: Any, p: AddItem) -> list[E]:
     item_type: ItemType = request.registry["xts2.item_type_specs"][p.type]
     # The item type's schema parses item.* once, here, before any lock is taken: a bad value is
     # bad_param naming item.<field> for every provider alike, and the provider gets the model.
-    item_params = (parse_params(item_type.params, request.params, prefix="item.",
+    item_params = (parse_params(item_type.params, request_params(request), prefix="item.",
                                 context={"tz": request.tz, "now": request.now})
                    if item_type.declared else None)
     basket = get_basket(request, p.basket, lock=True)
     require_open(basket)
     hook = request.registry["xts2.pm"].hook
     new = check_new_item(p.type, hook.validate_add_item(
-        request=request, basket=basket, item_type=p.type, params=request.params,
+        request=request, basket=basket, item_type=p.type, params=request_params(request),
         item_params=item_params))
     race_window(request)
     item = insert_row(request, BasketItem, basket_id=basket.id, type=p.type,
