@@ -305,7 +305,8 @@ def basket_closed(request: Any, basket: Basket) -> None:
     """``basket`` was closed (``state == "closed"``, ``closed == request.now``); same transaction.
 
     Called by ``closebasket`` for every plugin (cafe lowers stock levels here). Raising here
-    aborts the close.
+    aborts the close. ``basket.items`` holds the basket's items (loaded, in id order): read it
+    rather than query them (cafe asks for its lines only when the basket holds a cafe item).
 
     :param request: the current request.
     :param basket: the closed :class:`xts2_core.Basket`.

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import ConfigDict, Field
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..answers import Answer, Count, DateTimeText, MoneyText
 from ..errors import Conflict, NotFound
@@ -273,6 +274,8 @@ def closebasket(request: Any, p: CloseBasket) -> E:
     if value != 0:
         raise Conflict(f"basket {basket.id} has a value of {format_money(value)}; it closes at "
                        "0.00", code="basket_not_balanced")
+    # The hooks may read basket.items without a query (the items are loaded already).
+    set_committed_value(basket, "items", items)
     hook = request.registry["xts2.pm"].hook
     hook.validate_close_basket(request=request, basket=basket)
     race_window(request)
