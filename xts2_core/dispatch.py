@@ -60,15 +60,17 @@ def wants(request: Any) -> str:
         return "xml"
     if values:
         return values[0].strip().lower()
-    return _accepted(request.environ.get("HTTP_ACCEPT"))
+    header = request.environ.get("HTTP_ACCEPT")
+    if header is None:
+        return "xml"
+    # Clients send the same few headers again and again: each is parsed once (a long one, which
+    # no browser or client library sends, is parsed every time rather than kept).
+    return _accepted(header) if len(header) <= 256 else _accepted.__wrapped__(header)
 
 
 @functools.lru_cache(maxsize=256)
-def _accepted(header: str | None) -> str:
-    """JSON if the ``Accept`` header prefers it to XML, else XML (no header: XML). Clients send
-    the same few headers again and again, so each is parsed once."""
-    if header is None:
-        return "xml"
+def _accepted(header: str) -> str:
+    """JSON if the ``Accept`` header prefers it to XML, else XML."""
     offers = create_accept_header(header).acceptable_offers(["application/xml",
                                                               "application/json"])
     return "json" if offers and offers[0][0] == "application/json" else "xml"
