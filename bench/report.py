@@ -187,7 +187,8 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
                 if got is not None:
                     out.append((f"{LABELS[cid]} ≈{expected:,.0f} req/s on SQLite (the machine)",
                                 f"{got:,.0f} req/s", got >= 0.85 * expected))
-        for cid, need in (("counts-1", 0.8), ("programme", 0.5), ("basket-20", 0.5)):
+        # Issue 15 raised getticketcounts' ratio from 0.8 to 0.9.
+        for cid, need in (("counts-1", 0.9), ("programme", 0.5), ("basket-20", 0.5)):
             got = (c.get(cid) or {}).get("rps")
             if got is not None and dbf:
                 out.append((f"{name}: {LABELS[cid]} ≥ {need}× db floor",
@@ -204,6 +205,12 @@ def targets(setups: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]:
                       f"{CALIBRATION['floor-static']:,.0f} req/s)") if bare else ""
             out.append(("SQLite: full sale ≥ 100 sales/s, 16 clients, 1 process, none failing",
                         f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed{scaled}", ok))
+            if dbf:
+                # Issue 15's form of the same target: the sale's requests at half the floor's rate
+                # (100 sales/s, 500 req/s, at a floor of 1,000 req/s), on the same machine.
+                out.append(("SQLite: full sale's requests ≥ 0.5× db floor, 16 clients, 1 process",
+                            f"{sale['rps'] / dbf:.2f}× ({sale['rps']:,.0f} / {dbf:,.0f} req/s)",
+                            sale["rps"] / dbf >= 0.5 and sale["failures"] == 0))
         elif sale is not None:
             out.append((f"{name}: full sale, none failing (figure only)",
                         f"{sale['sps']:,.0f} sales/s, {sale['failures']} failed",

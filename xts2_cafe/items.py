@@ -207,6 +207,13 @@ def refunds_of_basket(request: Any, basket_id: int) -> dict[int, tuple[int, int]
     return found
 
 
+def basket_closed(request: Any, basket: Basket) -> None:
+    """A basket closed by this request has no refunds of its items (a refund names only an item
+    of a closed basket, and a basket that refunds still name is never reopened): closebasket
+    renders it without asking."""
+    request.__dict__.setdefault(_REFUNDS_CACHE, {})[basket.id] = {}
+
+
 def describe(request: Any, item: BasketItem) -> E:
     """``<cafe stock name category/>`` from the item's snapshot; ``refund="true"`` and
     ``refundof`` on a returned item; ``refunded`` and ``refunding`` on a sale in a closed basket

@@ -72,7 +72,12 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 
 @hookimpl
 def basket_closed(request: Any, basket: Basket) -> None:
-    stock.shift_levels(request, basket, -1)
+    # closebasket has loaded basket.items: a basket without a cafe item moves no level, and
+    # asks no query.
+    loaded = basket.__dict__.get("items")
+    if loaded is None or any(i.type == items.ITEM_TYPE for i in loaded):
+        stock.shift_levels(request, basket, -1)
+    items.basket_closed(request, basket)
 
 
 @hookimpl

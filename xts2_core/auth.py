@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .errors import BadParam, Forbidden, RateLimited, Unauthorized
 from .models import PasswordLimit, Setting, Terminal
+from .params import request_params
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def client_address(request: Any) -> str:
 
 
 def _credential(request: Any, param: str, header: str) -> str | None:
-    values = request.params.getall(param)
+    values = request_params(request).getall(param)
     if len(values) > 1:
         raise BadParam(param, f"parameter '{param}' is given more than once")
     return values[0] if values else request.headers.get(header)

@@ -31,7 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from transaction.interfaces import NoTransaction
 
-from .writequeue import QueueTimeout, WriterQueue
+from .writequeue import QueueTimeout, WriterQueue, held_here
 
 log = logging.getLogger(__name__)
 
@@ -371,8 +371,7 @@ class ThreadSessions(threading.local):
     def _release_writer_turn(self) -> None:
         """The request has ended: its thread holds no turn at a writer queue any more (the
         transaction's hooks have released it; this is the net under them)."""
-        bind = self.session_factory.kw.get("bind")
-        queue = _QUEUES.get(bind) if bind is not None else None
+        queue = held_here()  # None after a read: nothing to look up
         if queue is not None and queue.release_mine():
             log.warning("released a writer-queue turn that its transaction had not")
 

@@ -9,6 +9,7 @@ sent). Database conflicts are left to pyramid_retry, which replays the whole req
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from pyramid.exceptions import URLDecodeError
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
 from pyramid_retry import is_error_retryable, mark_error_retryable
+from webob.acceptparse import create_accept_header
 
 from .auth import authorize
 from .db import begin_write, is_transient
@@ -35,7 +37,7 @@ from .errors import (
     XTSError,
 )
 from .models import Operation
-from .params import KEY_RE, parse_params
+from .params import DECODED, KEY_RE, parse_params, request_params
 from .render import E, dump_json, elist, render_json, render_xml
 from .servlets import Command, CommandRegistry
 
@@ -53,14 +55,26 @@ def wants(request: Any) -> str:
     :func:`check_decodable` to report, and a repeated ``format`` answers in XML.
     """
     try:
-        values = request.params.getall("format")
+        values = request_params(request).getall("format")
     except ValueError:  # not UTF-8 (UnicodeDecodeError), or a body that is not a form
         values = []
     if len(values) > 1:
         return "xml"
     if values:
         return values[0].strip().lower()
-    offers = request.accept.acceptable_offers(["application/xml", "application/json"])
+    header = request.environ.get("HTTP_ACCEPT")
+    if header is None:
+        return "xml"
+    # Clients send the same few headers again and again: each is parsed once (a long one, which
+    # no browser or client library sends, is parsed every time rather than kept).
+    return _accepted(header) if len(header) <= 256 else _accepted.__wrapped__(header)
+
+
+@functools.lru_cache(maxsize=256)
+def _accepted(header: str) -> str:
+    """JSON if the ``Accept`` header prefers it to XML, else XML."""
+    offers = create_accept_header(header).acceptable_offers(["application/xml",
+                                                              "application/json"])
     return "json" if offers and offers[0][0] == "application/json" else "xml"
 
 
@@ -71,7 +85,7 @@ def check_decodable(request: Any) -> None:
     (WebOb raises ``UnicodeDecodeError`` when the query string is not UTF-8.)
     """
     try:
-        request.params  # noqa: B018 (decodes every parameter)
+        request.__dict__[DECODED] = request.params  # decoded once (see request_params)
     except UnicodeDecodeError:
         name = "?"
         for pair in request.environ.get("QUERY_STRING", "").split("&"):
@@ -132,7 +146,7 @@ def _check_origin(request: Any) -> None:
 
 
 def _opid(request: Any) -> str | None:
-    values = request.params.getall("opid")
+    values = request_params(request).getall("opid")
     if not values:
         return None
     if len(values) > 1:
@@ -145,7 +159,7 @@ def _opid(request: Any) -> str | None:
 def _has_credential(request: Any) -> bool:
     """Whether the request carries a terminal key or the admin password (in any form): its answer
     is for that caller alone, never for a shared cache."""
-    headers, params = request.headers, request.params
+    headers, params = request.headers, request_params(request)
     return ("X-XTS2-Key" in headers or "X-XTS2-Password" in headers
             or "terminalkey" in params or "password" in params)
 
@@ -178,7 +192,8 @@ def dispatch_view(request: Any) -> Response:
         raise NotFound(f"servlet {servlet!r} has no command {name!r}", code="unknown_command")
 
     fmt = wants(request)
-    if len(request.params.getall("format")) > 1:
+    params = request_params(request)
+    if len(params.getall("format")) > 1:
         raise BadParam("format", "parameter 'format' is given more than once")
     if fmt not in ("xml", "json") + command.formats:
         allowed = ", ".join(("xml", "json") + command.formats)
@@ -204,9 +219,8 @@ def dispatch_view(request: Any) -> Response:
                 response.headers["X-XTS2-Replayed"] = "true"
                 return response
 
-    params = parse_params(command.params, request.params,
-                          context={"tz": request.tz, "now": request.now})
-    result = command.func(request, params)
+    parsed = parse_params(command.params, params, context={"tz": request.tz, "now": request.now})
+    result = command.func(request, parsed)
     response = (result if isinstance(result, Response)
                 else render(request, _payload(result), fmt=fmt))
     max_age = command.cache_seconds or request.registry["xts2.public_max_age"]
@@ -230,8 +244,9 @@ _UNFINGERPRINTED = frozenset(("opid", "terminalkey", "password", "format"))
 def fingerprint(request: Any, servlet: str, command: str) -> str:
     """What a request with an opid asks for: the command and a digest of its parameters, so an
     opid sent again with a different request is told apart from a retry of the first."""
-    asked = [f"{servlet}/{command}", sorted((name, value) for name, value in request.params.items()
-                                           if name not in _UNFINGERPRINTED)]
+    params = sorted((name, value) for name, value in request_params(request).items()
+                    if name not in _UNFINGERPRINTED)
+    asked = [f"{servlet}/{command}", params]
     return hashlib.sha256(json.dumps(asked).encode()).hexdigest()
 
 
@@ -270,7 +285,7 @@ def index_view(request: Any) -> Response:
     """``GET /v2``: the installed servlets and their commands."""
     if request.method not in METHODS:
         raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
-    if len(request.params.getall("format")) > 1:
+    if len(request_params(request).getall("format")) > 1:
         raise BadParam("format", "parameter 'format' is given more than once")
     if wants(request) not in ("xml", "json"):
         raise BadParam("format", "parameter 'format' must be one of xml, json")

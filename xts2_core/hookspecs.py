@@ -18,7 +18,8 @@ hook stops start-up). Hooks come in four kinds:
 * ``validate_*`` refuse a basket change by raising :class:`xts2_core.ItemRejected` (its message
   reaches the client as ``item_rejected``); returning normally agrees;
 * ``validate_add_item`` and ``describe_item`` are answered by the owner of an item type
-  ("Stops at the first non-``None`` result"); every other plugin returns ``None``;
+  ("Stops at the first non-``None`` result"); every other plugin returns ``None``
+  (``describe_item`` is only called on the owner);
 * notifications (``item_added``, ``basket_closed``, ``basket_reopened``) are past tense: the
   change is made, in the same transaction, and the return value is ignored.
 
@@ -226,11 +227,14 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, params: Any,
 def describe_item(request: Any, item: BasketItem) -> E | None:
     """The detail element of an item (``<ticket …/>``) inside ``<item>``.
 
-    Called for every item of every basket rendered (``additem``, ``getbasket``, ``closebasket``…).
-    Build it from ``item.detail`` (the snapshot ``validate_add_item`` returned) alone, without a
-    query, so a basket of 200 items renders in a constant number of queries. Stops at the first
-    non-``None`` result; return ``None`` for types this plugin does not own (an item nobody
-    describes has no detail element).
+    Called for every item of every basket rendered (``additem``, ``getbasket``, ``closebasket``…),
+    on the owner of the item's type only (the plugin whose ``register_item_types`` names it): the
+    core calls that plugin's implementation directly, not the hook of every plugin, since a basket
+    renders many items. Build it from ``item.detail`` (the snapshot ``validate_add_item``
+    returned) alone, without a query, so a basket of 200 items renders in a constant number of
+    queries. ``None`` (or no implementation) leaves the item without a detail element; a check
+    of ``item.type`` does no harm. A pluggy wrapper of this hook makes the core call the whole
+    hook again (every plugin, first non-``None`` result), so that the wrapper sees each item.
 
     :param request: the current request (``request.tz`` for datetimes).
     :param item: the :class:`xts2_core.BasketItem`.
@@ -301,7 +305,8 @@ def basket_closed(request: Any, basket: Basket) -> None:
     """``basket`` was closed (``state == "closed"``, ``closed == request.now``); same transaction.
 
     Called by ``closebasket`` for every plugin (cafe lowers stock levels here). Raising here
-    aborts the close.
+    aborts the close. ``basket.items`` holds the basket's items (loaded, in id order): read it
+    rather than query them (cafe asks for its lines only when the basket holds a cafe item).
 
     :param request: the current request.
     :param basket: the closed :class:`xts2_core.Basket`.

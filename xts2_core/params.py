@@ -227,6 +227,19 @@ def _describe(err: dict[str, Any], is_list: bool = False) -> str:
     return msg[0].lower() + msg[1:]
 
 
+#: The request attribute where the outermost tween keeps the parameters it decoded.
+DECODED = "xts2_params"
+
+
+def request_params(request: Any) -> Any:
+    """``request.params``, decoded once a request: WebOb makes a new view of the query and the
+    form at every ``request.params``; the outermost tween (:mod:`xts2_core.dispatch`) checks
+    that they are UTF-8 and keeps that view on the request for the dispatcher, the credential
+    look-up and the commands."""
+    params = request.__dict__.get(DECODED)
+    return request.params if params is None else params
+
+
 def parse_params(schema: type[Params], params: Any, *, prefix: str = "",
                  context: dict[str, Any] | None = None) -> Params:
     """Read ``prefix + name`` of every field of ``schema`` from a multidict into the model.

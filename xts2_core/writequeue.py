@@ -24,6 +24,15 @@ import threading
 import time
 from collections import deque
 
+#: Per thread: the queue whose turn the thread holds, if any (:func:`held_here`).
+_HERE = threading.local()
+
+
+def held_here() -> WriterQueue | None:
+    """The queue this thread holds a turn at, or None: what a request's end must let go of. A
+    cheap look-up, so that requests that wrote nothing (reads) do no queue work at their end."""
+    return getattr(_HERE, "queue", None)
+
 
 class QueueTimeout(Exception):
     """Waited longer than the busy timeout for the queue (the holder is stuck): the request is
@@ -76,6 +85,7 @@ class WriterQueue:
             if self._holder is None and not self._line:
                 ticket = self._holder = Ticket(me)  # free, nobody waiting: no need to queue
                 self.acquired += 1
+                _HERE.queue = self
                 return ticket
             ticket = Ticket(me, threading.Condition(self._lock))
             assert ticket.wakeup is not None
@@ -91,6 +101,7 @@ class WriterQueue:
             self._line.popleft()
             self._holder = ticket
             self.acquired += 1
+            _HERE.queue = self
             return ticket
 
     def _wake_head(self) -> None:
@@ -112,6 +123,8 @@ class WriterQueue:
                 return False
             self._holder = None
             self.released += 1
+            if getattr(_HERE, "queue", None) is self:  # released on its own thread
+                _HERE.queue = None
             self._wake_head()
             return True
 

@@ -296,6 +296,13 @@ def refunds_of_basket(request: Any, basket_id: int) -> dict[int, tuple[int, int]
     return found
 
 
+def basket_closed(request: Any, basket: Basket) -> None:
+    """A basket closed by this request has no refunds of its items: a refund names only an item
+    of a closed basket, and a basket that refunds still name is never reopened. So closebasket
+    renders it without asking (one statement fewer per sale)."""
+    request.__dict__.setdefault(_REFUNDS_CACHE, {})[basket.id] = {}
+
+
 def describe_item(request: Any, item: BasketItem) -> E | None:
     """``<ticket performance show showname start tickettype tickettypename refund/>`` from the
     item's snapshot, with ``refundof`` on a refund that names its original, and ``refunded`` and

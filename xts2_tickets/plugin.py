@@ -71,6 +71,11 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 
 
 @hookimpl
+def basket_closed(request: Any, basket: Basket) -> None:
+    items.basket_closed(request, basket)
+
+
+@hookimpl
 def register_season_sections() -> list[SeasonSection]:
     return [SHOWS_SECTION]
 

@@ -51,6 +51,8 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, item_params:
 
 @hookimpl
 def describe_item(item: BasketItem) -> E | None:
+    # The core asks the owner of the item's type alone (this plugin, for donations); the check
+    # keeps the answer right if the whole hook is called (a wrapper of describe_item is installed).
     return donation_element(item) if item.type == ITEM_TYPE else None
 
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from basket_calls import add_widget, error, new_basket, rows
 
-from xts2_core import NewItem
+from xts2_core import E, NewItem, hookimpl
 from xts2_core.models import BasketMetadata
 from xts2_core.plugins import PluginError
 
@@ -84,6 +84,38 @@ def test_describe_item_of_other_types(xts2_app_factory, provider, xts2_plugin):
     assert "widget" not in items[1] and items[1]["value"] == "2.50"
     root = app.xml("baskets/getbasket", {"basket": b})
     assert [len(i) for i in root[0]] == [1, 0]
+
+
+def test_describe_item_is_asked_of_the_owner_only(xts2_app_factory, provider, xts2_plugin):
+    """The core calls the owner's describe_item alone: another plugin's implementation, even one
+    that would answer for a type it does not own, is never called for the owner's items."""
+    def describe_item(item):
+        return E("intruder", {"id": item.id})
+
+    intruder = xts2_plugin(describe_item)
+    app = xts2_app_factory(plugins=[], extra=[("testprovider", provider), ("intruder", intruder)])
+    b = new_basket(app)["id"]
+    add_widget(app, b, "1", name="Mug")
+    item = app.call("baskets/getbasket", {"basket": b})["basket"]["item"][0]
+    assert item["widget"]["name"] == "Mug" and "intruder" not in item
+    assert intruder.calls == []
+
+
+def test_a_describe_item_wrapper_sees_every_item(xts2_app_factory, provider, xts2_plugin):
+    """A pluggy wrapper of describe_item makes the core call the whole hook, so it sees each
+    item and may change the answer."""
+    @hookimpl(wrapper=True)
+    def describe_item(item):
+        detail = yield
+        return E("wrapped", {"id": item.id}, [detail] if detail is not None else [])
+
+    wrapper = xts2_plugin(describe_item)
+    app = xts2_app_factory(plugins=[], extra=[("testprovider", provider), ("wrapper", wrapper)])
+    b = new_basket(app)["id"]
+    w = add_widget(app, b, "1", name="Mug")["item"]["id"]
+    item = app.call("baskets/getbasket", {"basket": b})["basket"]["item"][0]
+    assert item["wrapped"]["id"] == w and item["wrapped"]["widget"]["name"] == "Mug"
+    assert len(wrapper.calls) == 3        # additem's item and its basket, then getbasket's
 
 
 @pytest.mark.parametrize("bad", [

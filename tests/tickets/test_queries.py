@@ -146,3 +146,28 @@ def test_ticket_counts_are_one_statement(xts2_app_factory, xts2_clock):
     assert [c["sold"] for c in body["ticketcounts"]] == [2, 2, 2, 0, 0, 0]
     assert [c["reserved"] for c in body["ticketcounts"]] == [1, 1, 1, 0, 0, 0]
     assert len([s for s in statements if "tickets_" in s]) == 1
+
+
+def test_closebasket_asks_no_refunds_and_no_cafe_lines_of_a_ticket_sale(xts2_app_factory,
+                                                                         xts2_clock):
+    """A basket open until its closebasket has no refunds of its items, and one without cafe items
+    moves no stock: closing a sale of tickets runs no refunds query and no cafe query, and its
+    answer shows the tickets as not refunded."""
+    xts2_clock.set(NOW)
+    app = xts2_app_factory(plugins=["tickets", "cafe"])
+    app.load(_shows(0, 1, 1))
+    _, perfs, tts = _ids(app)
+    basket = app.call("baskets/newbasket")["basket"]["id"]
+    app.call("baskets/additem", {"basket": basket, "type": "ticket", "item.performance": perfs[0],
+                                 "item.tickettype": tts[perfs[0]][1]})
+    statements: list[str] = []
+    sa.event.listen(app.registry["dbengine"], "before_cursor_execute",
+                    lambda conn, cursor, statement, *a: statements.append(statement))
+    item = app.call("baskets/closebasket", {"basket": basket})["basket"]["item"][0]
+    assert (item["ticket"]["refunded"], item["ticket"]["refunding"]) == (0, 0)
+    assert not [s for s in statements if "refundof" in s or "cafe_line" in s], statements
+    # and a later read of the closed basket asks for its refunds, as before
+    statements.clear()
+    item = app.call("baskets/getbasket", {"basket": basket})["basket"]["item"][0]
+    assert (item["ticket"]["refunded"], item["ticket"]["refunding"]) == (0, 0)
+    assert [s for s in statements if "refundof" in s]

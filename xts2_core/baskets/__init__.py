@@ -18,6 +18,7 @@ from ..items import ItemType
 from ..params import Params
 from ..plugins import PluginError, collect_by_plugin, merge_named
 from .commands import GetBaskets
+from .element import describers
 from .service import expiry_setting
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def includeme(config: Configurator) -> None:
     # name → owner plugin (what getstats and the type checks read); name → ItemType.
     config.registry["xts2.item_types"] = {name: owner for name, (owner, _) in types.items()}
     config.registry["xts2.item_type_specs"] = {name: t for name, (_, t) in types.items()}
+    # name → the owner's describe_item, called for each item rendered.
+    config.registry["xts2.describers"] = describers(pm, config.registry["xts2.item_types"])
 
     filters = merge_named(pm, "register_basket_filters")
     for name in filters:

@@ -12,12 +12,25 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import ConfigDict, Field
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..answers import Answer, Count, DateTimeText, MoneyText
 from ..errors import Conflict, NotFound
 from ..items import ItemType
 from ..models import Basket, BasketItem, BasketMetadata
-from ..params import Bool, Id, Int, ItemTypeName, ItemTypeNames, Key, Name, Params, Text, parse_params
+from ..params import (
+    Bool,
+    Id,
+    Int,
+    ItemTypeName,
+    ItemTypeNames,
+    Key,
+    Name,
+    Params,
+    Text,
+    parse_params,
+    request_params,
+)
 from ..render import E, elist, emap
 from ..values import MAX_ID, format_money
 from .element import basket_element, item_element
@@ -177,7 +190,7 @@ def getbaskets(request: Any, p: GetBaskets) -> E:
             q = q.where(exists if present else ~exists)
     filters = request.registry["xts2.basket_filters"]
     if filters:
-        extra = parse_params(request.registry["xts2.basket_filter_params"], request.params,
+        extra = parse_params(request.registry["xts2.basket_filter_params"], request_params(request),
                              context={"tz": request.tz, "now": now})
         for name, flt in filters.items():
             value = getattr(extra, name)
@@ -273,6 +286,8 @@ def closebasket(request: Any, p: CloseBasket) -> E:
     if value != 0:
         raise Conflict(f"basket {basket.id} has a value of {format_money(value)}; it closes at "
                        "0.00", code="basket_not_balanced")
+    # The hooks may read basket.items without a query (the items are loaded already).
+    set_committed_value(basket, "items", items)
     hook = request.registry["xts2.pm"].hook
     hook.validate_close_basket(request=request, basket=basket)
     race_window(request)
@@ -356,14 +371,14 @@ def additem(request: Any, p: AddItem) -> list[E]:
     item_type: ItemType = request.registry["xts2.item_type_specs"][p.type]
     # The item type's schema parses item.* once, here, before any lock is taken: a bad value is
     # bad_param naming item.<field> for every provider alike, and the provider gets the model.
-    item_params = (parse_params(item_type.params, request.params, prefix="item.",
+    item_params = (parse_params(item_type.params, request_params(request), prefix="item.",
                                 context={"tz": request.tz, "now": request.now})
                    if item_type.declared else None)
     basket = get_basket(request, p.basket, lock=True)
     require_open(basket)
     hook = request.registry["xts2.pm"].hook
     new = check_new_item(p.type, hook.validate_add_item(
-        request=request, basket=basket, item_type=p.type, params=request.params,
+        request=request, basket=basket, item_type=p.type, params=request_params(request),
         item_params=item_params))
     race_window(request)
     item = insert_row(request, BasketItem, basket_id=basket.id, type=p.type,

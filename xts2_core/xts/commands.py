@@ -13,7 +13,7 @@ from ..auth import check_password
 from ..dispatch import wants
 from ..errors import BadParam
 from ..models import Basket, BasketItem, Terminal
-from ..params import Params, ReportTypeName, Text, parse_params
+from ..params import Params, ReportTypeName, Text, parse_params, request_params
 from ..plugins import call_by_plugin, plugin_infos
 from ..render import E, elist
 from ..reports import render_csv, render_html, report_element
@@ -213,7 +213,7 @@ def report(request: Any, p: ReportParams) -> Any:
     if rtype is None:
         raise BadParam("type", f"unknown report type {p.type!r}; installed: "
                        f"{', '.join(sorted(types)) or 'none'}")
-    params = parse_params(rtype.params, request.params,
+    params = parse_params(rtype.params, request_params(request),
                           context={"tz": request.tz, "now": request.now})
     result = rtype.build(request, params)
     fmt = wants(request)
