@@ -23,9 +23,19 @@ class Money(int):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return format_money(self)
+        # An answer repeats the same few amounts (prices, values); each is formatted once.
+        text = _MONEY_TEXT.get(self)
+        if text is None:
+            if len(_MONEY_TEXT) >= 10_000:
+                _MONEY_TEXT.clear()
+            text = _MONEY_TEXT[int(self)] = format_money(self)
+        return text
 
     __repr__ = __str__
+
+
+#: ``str(Money(n))`` by ``n`` (bounded: emptied when full).
+_MONEY_TEXT: dict[int, str] = {}
 
 
 def format_money(minor: int) -> str:
