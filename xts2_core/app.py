@@ -8,7 +8,7 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.threadlocal import RequestContext
 
-from ._startup import gc_paused
+from ._startup import freeze_startup_objects, gc_paused
 from .logs import install_redaction
 from .plugins import get_plugin_manager
 
@@ -91,5 +91,8 @@ _MISSING = object()
 
 
 def main(global_config: dict[str, Any], **settings: Any) -> Any:
-    """PasteDeploy entry point (``use = egg:xts2``)."""
-    return make_app(settings)
+    """PasteDeploy entry point (``use = egg:xts2``): the server's one app, whose start-up
+    objects are then frozen out of the garbage collector's way (``freeze_startup_objects``)."""
+    app = make_app(settings)
+    freeze_startup_objects()
+    return app

@@ -23,9 +23,19 @@ class Money(int):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return format_money(self)
+        # An answer repeats the same few amounts (prices, values); each is formatted once.
+        text = _MONEY_TEXT.get(self)
+        if text is None:
+            if len(_MONEY_TEXT) >= 10_000:
+                _MONEY_TEXT.clear()
+            text = _MONEY_TEXT[int(self)] = format_money(self)
+        return text
 
     __repr__ = __str__
+
+
+#: ``str(Money(n))`` by ``n`` (bounded: emptied when full).
+_MONEY_TEXT: dict[int, str] = {}
 
 
 def format_money(minor: int) -> str:
@@ -66,7 +76,31 @@ def parse_datetime(text: str, tz: tzinfo) -> datetime:
     return dt.astimezone(UTC)
 
 
+#: ``format_datetime`` of UTC and naive datetimes, per (datetime, zone): the same few thousand
+#: datetimes (items' ``added``, performances' starts) are written again and again, by every
+#: ``getbasket`` of a basket and every programme. Emptied when full; safe between threads (a
+#: race at worst formats a value twice).
+_FORMATTED: dict[tuple[datetime, tzinfo], str] = {}
+_FORMATTED_MAX = 20_000
+
+
 def format_datetime(dt: datetime, tz: tzinfo) -> str:
+    """``dt`` in ``tz`` as RFC 3339 to the second (a naive ``dt`` is UTC)."""
+    # Only UTC and naive datetimes are cached: two datetimes of one other zone that differ in
+    # ``fold`` alone compare (and hash) equal, yet are different instants.
+    zone = dt.tzinfo
+    if zone is None or zone is UTC:
+        key = (dt, tz)
+        text = _FORMATTED.get(key)
+        if text is None:
+            if len(_FORMATTED) >= _FORMATTED_MAX:
+                _FORMATTED.clear()
+            text = _FORMATTED[key] = _format_datetime(dt, tz)
+        return text
+    return _format_datetime(dt, tz)
+
+
+def _format_datetime(dt: datetime, tz: tzinfo) -> str:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     text = dt.astimezone(tz).isoformat(timespec="seconds")
