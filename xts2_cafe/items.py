@@ -18,6 +18,7 @@ from xts2_core import (
     BadParam,
     Basket,
     BasketItem,
+    BasketRefunds,
     Bool,
     E,
     Field,
@@ -187,31 +188,8 @@ def record(request: Any, item: BasketItem) -> None:
                                    refund=bool(d.get("refund")), refundof=d.get("refundof")))
 
 
-_REFUNDS_CACHE = "_xts2_cafe_refunds"
-
-
-def refunds_of_basket(request: Any, basket_id: int) -> dict[int, tuple[int, int]] | None:
-    """``{item id: (refunded, refunding)}`` of the cafe items of a basket returned with
-    ``item.refundof`` (``None`` for a basket that is not closed): at most one query per basket
-    and request."""
-    cache = request.__dict__.setdefault(_REFUNDS_CACHE, {})
-    if basket_id in cache:
-        return cache[basket_id]
-    basket = request.dbsession.get(Basket, basket_id)       # loaded already: no query
-    found = None
-    if basket is not None and basket.state == "closed":
-        found = {row.refundof: (int(row.refunded), int(row.refunding))
-                 for row in request.dbsession.connection().execute(
-                     REFUNDS_OF_BASKET, {"now": request.now, "basket": basket_id})}
-    cache[basket_id] = found
-    return found
-
-
-def basket_closed(request: Any, basket: Basket) -> None:
-    """A basket closed by this request has no refunds of its items (a refund names only an item
-    of a closed basket, and a basket that refunds still name is never reopened): closebasket
-    renders it without asking."""
-    request.__dict__.setdefault(_REFUNDS_CACHE, {})[basket.id] = {}
+#: The refunds of a closed basket's items, at most one query per basket and request.
+REFUNDS = BasketRefunds(REFUNDS_OF_BASKET)
 
 
 def describe(request: Any, item: BasketItem) -> E:
@@ -225,7 +203,7 @@ def describe(request: Any, item: BasketItem) -> E:
         attrs["refund"] = True
         attrs["refundof"] = d.get("refundof")
     else:
-        refunds = refunds_of_basket(request, item.basket_id)
+        refunds = REFUNDS.of(request, item.basket_id)
         if refunds is not None:
             attrs["refunded"], attrs["refunding"] = refunds.get(item.id, (0, 0))
     return E("cafe", attrs)

@@ -77,7 +77,7 @@ def basket_closed(request: Any, basket: Basket) -> None:
     loaded = basket.__dict__.get("items")
     if loaded is None or any(i.type == items.ITEM_TYPE for i in loaded):
         stock.shift_levels(request, basket, -1)
-    items.basket_closed(request, basket)
+    items.REFUNDS.basket_closed(request, basket)
 
 
 @hookimpl

@@ -40,6 +40,7 @@ from .params import (
     Words,
     parse_params,
 )
+from .refunds import BasketRefunds
 from .render import E, elist, emap
 from .reports import Column, Report, ReportType
 from .season import (
@@ -55,7 +56,7 @@ from .static import StaticFiles
 from .values import Money, format_datetime, format_money, parse_money
 
 __all__ = [
-    "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "BigId", "Bool",
+    "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "BasketRefunds", "BigId", "Bool",
     "Column",
     "Command", "Conflict", "Count", "DateTime", "DateTimeText", "E", "Entry", "Field",
     "Forbidden", "Id", "IdList", "Int", "ItemRejected", "ItemType", "ItemTypeName", "ItemTypeNames",

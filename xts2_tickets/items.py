@@ -26,6 +26,7 @@ from xts2_core import (
     BadParam,
     Basket,
     BasketItem,
+    BasketRefunds,
     Bool,
     E,
     Field,
@@ -274,40 +275,15 @@ def item_added(request: Any, basket: Basket, item: BasketItem) -> None:
         "refundof": d.get("refundof")})
 
 
-#: The request attribute caching, per closed basket rendered, ``{original item id: (refunded,
-#: refunding)}``.
-_REFUNDS_CACHE = "_xts2_tickets_refunds"
-
-
-def refunds_of_basket(request: Any, basket_id: int) -> dict[int, tuple[int, int]] | None:
-    """``{item id: (refunded, refunding)}`` of the ticket items of a basket that were refunded
-    with ``item.refundof`` (``None`` for a basket that is not closed): at most one query per
-    basket and request, whatever its number of items."""
-    cache = request.__dict__.setdefault(_REFUNDS_CACHE, {})
-    if basket_id in cache:
-        return cache[basket_id]
-    basket = request.dbsession.get(Basket, basket_id)       # loaded already: no query
-    found = None
-    if basket is not None and basket.state == "closed":
-        found = {row.refundof: (int(row.refunded), int(row.refunding))
-                 for row in request.dbsession.connection().execute(
-                     REFUNDS_OF_BASKET, {"now": request.now, "basket": basket_id})}
-    cache[basket_id] = found
-    return found
-
-
-def basket_closed(request: Any, basket: Basket) -> None:
-    """A basket closed by this request has no refunds of its items: a refund names only an item
-    of a closed basket, and a basket that refunds still name is never reopened. So closebasket
-    renders it without asking (one statement fewer per sale)."""
-    request.__dict__.setdefault(_REFUNDS_CACHE, {})[basket.id] = {}
+#: The refunds of a closed basket's items, at most one query per basket and request.
+REFUNDS = BasketRefunds(REFUNDS_OF_BASKET)
 
 
 def describe_item(request: Any, item: BasketItem) -> E | None:
     """``<ticket performance show showname start tickettype tickettypename refund/>`` from the
     item's snapshot, with ``refundof`` on a refund that names its original, and ``refunded`` and
     ``refunding`` on a sale in a closed basket (its refunds by ``item.refundof`` done and
-    waiting: one query for the whole basket, see :func:`refunds_of_basket`)."""
+    waiting: one query for the whole basket, see :data:`REFUNDS`)."""
     if item.type != ITEM_TYPE:
         return None
     d = item.detail or {}
@@ -321,7 +297,7 @@ def describe_item(request: Any, item: BasketItem) -> E | None:
         "refundof": d.get("refundof"),
     }
     if not d.get("refund"):
-        refunds = refunds_of_basket(request, item.basket_id)
+        refunds = REFUNDS.of(request, item.basket_id)
         if refunds is not None:
             attrs["refunded"], attrs["refunding"] = refunds.get(item.id, (0, 0))
     return E("ticket", attrs)

@@ -72,7 +72,7 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 
 @hookimpl
 def basket_closed(request: Any, basket: Basket) -> None:
-    items.basket_closed(request, basket)
+    items.REFUNDS.basket_closed(request, basket)
 
 
 @hookimpl
