@@ -402,7 +402,7 @@ def _decodable_tween_factory(handler: Any, registry: Any) -> Any:
 
 
 def build_registry(pm: Any) -> CommandRegistry:
-    from .plugins import collect_by_plugin
+    from .hookcalls import collect_by_plugin
 
     registry = CommandRegistry()
     for plugin, servlets in collect_by_plugin(pm, "register_servlets"):

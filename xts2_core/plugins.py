@@ -16,15 +16,17 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .hookcalls import (  # noqa: F401  (re-exported: where plugins' helpers lived before)
+    PluginError,
+    call_by_plugin,
+    collect_by_plugin,
+    merge_named,
+)
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "xts2"
 CORE_PLUGINS = ("xts2_core.baskets.plugin", "xts2_core.xts.plugin", "xts2_core.season")
-
-
-class PluginError(RuntimeError):
-    """A plugin cannot be loaded; start-up stops with this message."""
 
 
 @dataclass(frozen=True)
@@ -133,38 +135,3 @@ def _version(dist: str) -> str:
 
 def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
     return pm.xts2_infos  # type: ignore[attr-defined]
-
-
-def call_by_plugin(manager: pluggy.PluginManager, hookname: str, **kwargs: Any
-                   ) -> list[tuple[str, Any]]:
-    """Call each implementation of a hook in pluggy's order and keep who answered what:
-    ``[(plugin name, result)]`` (wrappers, which answer nothing of their own, are left out)."""
-    hook = getattr(manager.hook, hookname)
-    out = []
-    for impl in reversed(hook.get_hookimpls()):
-        if impl.hookwrapper or getattr(impl, "wrapper", False):
-            continue
-        out.append((impl.plugin_name, impl.function(**{a: kwargs.get(a) for a in impl.argnames})))
-    return out
-
-
-def collect_by_plugin(manager: pluggy.PluginManager, hookname: str, **kwargs: Any
-                      ) -> list[tuple[str, list[Any]]]:
-    """Call a ``register_*`` hook and keep who returned what: ``[(plugin name, items)]``."""
-    return [(plugin, list(result or []))
-            for plugin, result in call_by_plugin(manager, hookname, **kwargs)]
-
-
-def merge_named(manager: pluggy.PluginManager, hookname: str, **kwargs: Any) -> dict[str, Any]:
-    """Merge a ``register_*`` hook's lists into ``{name: item}``; a name twice stops start-up."""
-    merged: dict[str, Any] = {}
-    owners: dict[str, str] = {}
-    for plugin, items in collect_by_plugin(manager, hookname, **kwargs):
-        for item in items:
-            name = item.name
-            if name in merged:
-                raise PluginError(f"{hookname}: {name!r} is registered by both "
-                                  f"{owners[name]!r} and {plugin!r}")
-            merged[name] = item
-            owners[name] = plugin
-    return merged

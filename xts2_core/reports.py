@@ -18,8 +18,8 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.response import Response
 
+from .hookcalls import PluginError, merge_named
 from .params import NoParams, Params
-from .plugins import PluginError, merge_named
 from .render import E
 from .values import Money, format_datetime, format_money
 

@@ -20,9 +20,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 from pydantic import Field as PField
 
 from .auth import MIN_KEY_LENGTH, hash_key
+from .hookcalls import merge_named
 from .hookspecs import hookimpl
 from .models import Terminal
-from .plugins import merge_named
 from .values import parse_money
 
 

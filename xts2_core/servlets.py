@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .hookcalls import PluginError
 from .params import NoParams, Params
-from .plugins import PluginError
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_LEVELS = ("public", "terminal", "admin")

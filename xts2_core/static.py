@@ -31,7 +31,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.response import Response
 
 from .errors import MethodNotAllowed, NotFound
-from .plugins import PluginError, collect_by_plugin
+from .hookcalls import PluginError, collect_by_plugin
 from .servlets import NAME_RE
 
 #: The policy of an HTML page served from a plugin's folder; ``frame-ancestors`` is ``'none'``

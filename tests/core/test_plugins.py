@@ -166,3 +166,22 @@ def test_disabling_a_plugin_that_is_not_installed_is_logged(xts2_app_factory, ca
     app = xts2_app_factory(plugins=[], **{"xts2.plugins.disable": "caffe"})
     assert servlets(app) == ["baskets", "xts"]
     assert "xts2.plugins.disable names caffe, which is not installed" in caplog.text
+
+
+def test_the_core_modules_stand_in_layers():
+    """hookspecs names the types of reports, season, servlets and static, which collect what
+    plugins register: those helpers live in hookcalls, which imports nothing of XTS2's, so no
+    module of the core imports the plugin manager (and through it hookspecs) to collect."""
+    import ast
+    from pathlib import Path
+
+    import xts2_core
+
+    core = Path(xts2_core.__file__).parent
+    tree = ast.parse((core / "hookcalls.py").read_text())
+    ours = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+            and (n.level > 0 or (n.module or "").startswith("xts2"))]
+    assert ours == []
+    for name in ("reports.py", "season.py", "servlets.py", "static.py"):
+        text = (core / name).read_text()
+        assert "from .plugins import" not in text, name

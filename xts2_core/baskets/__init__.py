@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import Field, create_model
 from pyramid.config import Configurator
 
+from ..hookcalls import PluginError, collect_by_plugin, merge_named
 from ..items import ItemType
 from ..params import Params
-from ..plugins import PluginError, collect_by_plugin, merge_named
 from .commands import GetBaskets
 from .element import describers
 from .service import expiry_setting
