@@ -31,6 +31,8 @@ def _make_app(settings: dict[str, Any], extra_plugins: list[tuple[str, Any]] | N
     config.include(".clock")
     # Engine, request.dbsession in the request's transaction; pyramid_retry + pyramid_tm.
     config.include(".db")
+    # registry["xts2.mailer"]: queue_mail's outbox, and its sender thread once the app is made.
+    config.include(".mail")
     # request.terminal, request.is_admin, the password rate limiter.
     config.include(".auth")
     # What plugins register at start-up: item types, basket filters, report types.
@@ -42,8 +44,14 @@ def _make_app(settings: dict[str, Any], extra_plugins: list[tuple[str, Any]] | N
     config.include(".apidocs")
     # /v2 routes, the command registry, the guards and the error envelope.
     config.include(".dispatch")
+    # The payment methods plugins offer (register_payment_methods) and the currency they take.
+    config.include(".payments")
     # Plugins' folders of files (the browser client) beside the API, and / leading to one.
     config.include(".static")
+    # A plugin's own Pyramid configuration (the shop's pages): its module's includeme, if any.
+    for name, plugin in config.registry["xts2.pm"].list_name_plugin():
+        if not name.startswith("xts2_core.") and callable(getattr(plugin, "includeme", None)):
+            config.include(plugin.includeme)
     return bake_request_extensions(config.make_wsgi_app())
 
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .items import ItemType, NewItem
     from .models import Basket, BasketItem, Terminal
     from .params import Params
+    from .payments import PaymentMethod
     from .render import E
     from .reports import ReportType
     from .season import SeasonSection, TerminalField
@@ -188,6 +189,25 @@ def register_terminal_fields() -> list[TerminalField]:
     demo terminal gets.
 
     :return: a list of :class:`xts2_core.TerminalField`.
+    """
+
+
+@hookspec
+def register_payment_methods(settings: dict[str, Any]) -> list[PaymentMethod]:
+    """Ways to pay online that this plugin offers (a card service, a reservation).
+
+    Called once at start-up. The shop offers each :class:`xts2_core.PaymentMethod` whose
+    ``applies`` agrees, calls its ``start`` when the customer chooses it, and its ``check`` when
+    the customer comes back; the method's own notification endpoint (a webhook, under the
+    plugin's own routes) calls :func:`xts2_core.confirm_payment` or
+    :func:`xts2_core.fail_payment`. The core records every payment under way
+    (:class:`xts2_core.OnlinePayment`), holds its basket up to ``hold_seconds``, confirms once under
+    the payment's row lock, asks ``late`` to give back money that came too late, and ``settle``
+    for payments past their bound (``xts2 expire``). A name registered twice stops start-up.
+
+    :param settings: the ini settings (a plugin's own are ``pluginname.setting``: keys from the
+        environment, a test service refused in production).
+    :return: a list of :class:`xts2_core.PaymentMethod`.
     """
 
 

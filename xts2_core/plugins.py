@@ -26,7 +26,8 @@ from .hookcalls import (  # noqa: F401  (re-exported: where plugins' helpers liv
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "xts2"
-CORE_PLUGINS = ("xts2_core.baskets.plugin", "xts2_core.xts.plugin", "xts2_core.season")
+CORE_PLUGINS = ("xts2_core.baskets.plugin", "xts2_core.xts.plugin", "xts2_core.season",
+                "xts2_core.payments")
 
 
 @dataclass(frozen=True)
