@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,12 +113,15 @@ class TerminalField:
     :param type: its type (a pydantic-compatible annotation).
     :param load: ``load(ctx, terminal, value)`` after the terminal row exists.
     :param demo: the value the demo terminal gets.
+    :param online_demo: the value the demo season's online terminal (``Website``, the shop's)
+        gets; ``None``: the same as ``demo``.
     """
 
     name: str
     type: Any
     load: Callable[[LoadContext, Terminal, Any], None]
     demo: Any = None
+    online_demo: Any = None
 
 
 # -- YAML with line numbers --------------------------------------------------------------------
@@ -261,16 +265,23 @@ def demo_data(pm: Any, today: date, terminal_key: str | None = None) -> dict[str
     the demo terminal with that key (and the demo values of the plugins' terminal fields)."""
     data = {name: s.demo(today) for name, s in sections(pm).items() if s.demo is not None}
     if terminal_key is not None:
+        fields = terminal_fields(pm)
         terminal = {"name": DEMO_TERMINAL, "key": terminal_key}
-        terminal.update({name: f.demo for name, f in terminal_fields(pm).items()
-                         if f.demo is not None})
-        data["terminals"] = [terminal]
+        terminal.update({name: f.demo for name, f in fields.items() if f.demo is not None})
+        # The venue's online terminal, which the shop sells as (its key is never needed: the
+        # shop runs in the server), with the longer expiry online baskets want.
+        online = {"name": ONLINE_TERMINAL, "key": secrets.token_urlsafe(24), "expiry": 1800}
+        online.update({name: f.online_demo if f.online_demo is not None else f.demo
+                       for name, f in fields.items()
+                       if f.online_demo is not None or f.demo is not None})
+        data["terminals"] = [terminal, online]
     return data
 
 
 # -- the core's own section: terminals ---------------------------------------------------------
 
 DEMO_TERMINAL = "Demo terminal"
+ONLINE_TERMINAL = "Website"
 
 
 def terminal_fields(pm: Any) -> dict[str, TerminalField]:

@@ -25,7 +25,10 @@ from xts2_core import (
 from .models import PaymentType, TerminalPaymentType
 
 CODE = r"^[A-Za-z0-9_.-]{1,64}$"
-DEMO = [{"code": "cash", "name": "Cash"}, {"code": "card", "name": "Card"}]
+DEMO = [{"code": "cash", "name": "Cash"}, {"code": "card", "name": "Card"},
+        {"code": "online", "name": "Online payment"}]
+#: What the demo's box-office terminal takes, and what its online terminal (the shop's) takes.
+DEMO_COUNTER, DEMO_ONLINE = ["cash", "card"], ["online"]
 
 
 class PaymentTypeEntry(Entry):
@@ -84,4 +87,4 @@ def sections() -> list[SeasonSection]:
 
 def terminal_fields() -> list[TerminalField]:
     return [TerminalField("paymenttypes", list[str], load_terminal_paymenttypes,
-                          demo=[d["code"] for d in DEMO])]
+                          demo=DEMO_COUNTER, online_demo=DEMO_ONLINE)]
