@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PROVIDERS = ["xts2_tickets", "xts2_cafe", "xts2_money", "xts2_jsclient"]
+PROVIDERS = ["xts2_tickets", "xts2_cafe", "xts2_money", "xts2_jsclient", "xts2_shop"]
 
 
 def _packages() -> list[str]:

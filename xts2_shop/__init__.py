@@ -1,0 +1,1 @@
+"""XTS2's online shop: customers buy their own tickets at ``/shop/`` (see docs/shop.md)."""

@@ -1,0 +1,120 @@
+"""Orders: a customer's basket with their name and email, its private links, and its mail.
+
+An order is made at checkout (state ``checkout``). When its basket closes — a payment confirmed
+online, or a reservation paid at the counter — the order is ``paid`` and the confirmation mail
+goes into the outbox in the same transaction (``basket_closed``). A link is a random token; only
+its SHA-256 is kept, so the database alone cannot make a link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from pyramid.renderers import render
+
+from xts2_core import Basket, Terminal, call_command, queue_mail
+
+from .models import ShopOrder, ShopOrderLink
+
+
+def online_terminal(request: Any) -> Terminal | None:
+    """The terminal the shop sells as (``shop.terminal``), or None if the season has none."""
+    name = request.registry["shop.settings"].terminal
+    terminal = request.dbsession.execute(
+        sa.select(Terminal).where(Terminal.name == name, Terminal.active.is_(True))
+    ).scalar_one_or_none()
+    if terminal is not None:
+        request.registry["shop.terminal_id"] = terminal.id
+    return terminal
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_link(request: Any, order: ShopOrder) -> str:
+    """A new private link token to ``order`` (its hash is stored)."""
+    token = secrets.token_urlsafe(24)
+    request.dbsession.add(ShopOrderLink(token_hash=token_hash(token), order_id=order.id,
+                                        created=request.now))
+    request.dbsession.flush()
+    return token
+
+
+def order_by_token(request: Any, token: str) -> ShopOrder | None:
+    if not 20 <= len(token) <= 64:
+        return None
+    link = request.dbsession.get(ShopOrderLink, token_hash(token))
+    return None if link is None else request.dbsession.get(ShopOrder, link.order_id)
+
+
+def order_of_basket(request: Any, basket_id: int) -> ShopOrder | None:
+    return request.dbsession.execute(
+        sa.select(ShopOrder).where(ShopOrder.basket_id == basket_id)).scalar_one_or_none()
+
+
+def checkout(request: Any, basket_id: int, name: str, email: str, method: str) -> ShopOrder:
+    """The order of ``basket_id`` with these details (made, or updated on a second try), and
+    the basket's metadata saying who it is for (what the box office sees)."""
+    order = order_of_basket(request, basket_id)
+    if order is None:
+        order = ShopOrder(basket_id=basket_id, name=name, email=email, method=method,
+                          state="checkout", created=request.now)
+        request.dbsession.add(order)
+    else:
+        order.name, order.email, order.method = name, email, method
+    request.dbsession.flush()
+    terminal = request.shop_terminal
+    for key, value in (("email", email), ("customer", name), ("source", "shop")):
+        call_command(request, "baskets/setmetadata",
+                     {"basket": basket_id, "key": key, "value": value}, terminal=terminal)
+    return order
+
+
+def order_url(request: Any, token: str) -> str:
+    return request.route_url("shop.order", token=token)
+
+
+def basket_closed(request: Any, basket: Basket) -> None:
+    """The order of a basket sold online is paid: mark it and send the confirmation."""
+    terminal_id = request.registry.get("shop.terminal_id")
+    if terminal_id is None:
+        terminal = online_terminal(request)
+        terminal_id = terminal.id if terminal is not None else None
+    if terminal_id is None or basket.terminal_id != terminal_id:
+        return  # a sale at the counter: no order (and no query)
+    order = order_of_basket(request, basket.id)
+    if order is None or order.state == "paid":
+        return
+    order.state = "paid"
+    request.dbsession.flush()
+    send_order_mail(request, order, "confirmation")
+
+
+def send_order_mail(request: Any, order: ShopOrder, kind: str) -> None:
+    """Queue the order's mail (``confirmation``, ``reservation``, ``released``) with a new link."""
+    token = new_link(request, order)
+    shop = request.registry["shop.settings"]
+    basket = None
+    if kind != "released":
+        basket = call_command(request, "baskets/getbasket", {"basket": order.basket_id},
+                              terminal=request.shop_terminal)["basket"]
+    values = {"order": order, "basket": basket, "lines": order_lines(basket), "shop": shop,
+              "url": order_url(request, token), "kind": kind, "tz": request.tz}
+    subjects = {"confirmation": f"Your tickets from {shop.venue_name}",
+                "reservation": f"Your reservation at {shop.venue_name}",
+                "released": f"Your reservation at {shop.venue_name} has ended"}
+    queue_mail(request, to=(order.name, order.email), subject=subjects[kind],
+               text=render("xts2_shop:templates/mail.txt.jinja2", values, request=request),
+               html=render("xts2_shop:templates/mail.html.jinja2", values, request=request),
+               basket_id=order.basket_id)
+
+
+def order_lines(basket: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The basket's items as the pages and mails show them: what was bought, what was paid."""
+    if basket is None:
+        return []
+    return [item for item in basket.get("item") or []]
