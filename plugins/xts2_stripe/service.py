@@ -1,0 +1,96 @@
+"""Talking to Stripe: one ``stripe.StripeClient`` per app (its key and API address from the
+settings), and the few calls the method makes, each answering plain dicts and raising
+:class:`xts2_core.Conflict` in Stripe's own words when Stripe refuses or does not answer.
+
+Every call that creates something carries an idempotency key, so a call sent again — by the
+library after a lost answer, or by us in a replayed request — never makes a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import stripe
+
+from xts2_core import Conflict
+
+from .settings import StripeSettings
+
+log = logging.getLogger(__name__)
+
+CLIENT = "stripe.client"
+SETTINGS = "stripe.settings"
+
+
+class StripeUnavailable(Conflict):
+    """Stripe did not answer (a network failure, a time-out, an error on its side): the same
+    call may work later."""
+
+
+def make_client(cfg: StripeSettings) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        cfg.secret_key, base_addresses={"api": cfg.api_base},
+        max_network_retries=cfg.network_retries,
+        http_client=stripe.RequestsClient(timeout=cfg.timeout))
+
+
+def settings_of(registry: Any) -> StripeSettings:
+    return registry[SETTINGS]
+
+
+def client_of(registry: Any) -> stripe.StripeClient:
+    """The app's client (tests may put another in ``registry["stripe.client"]``)."""
+    return registry[CLIENT]
+
+
+def words(exc: stripe.StripeError) -> str:
+    """What Stripe said, for a person."""
+    message = exc.user_message or str(exc) or type(exc).__name__
+    return " ".join(str(message).split())[:400]
+
+
+def _call(what: str, func: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    try:
+        return func(*args, **kwargs).to_dict()
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        log.warning("stripe: %s: no answer: %s", what, words(exc))
+        raise StripeUnavailable(f"Stripe did not answer ({what}): {words(exc)}") from None
+    except stripe.StripeError as exc:
+        status = exc.http_status or 0
+        log.warning("stripe: %s: refused (%s): %s", what, status, words(exc))
+        if status >= 500 or status == 0:
+            raise StripeUnavailable(f"Stripe could not {what}: {words(exc)}") from None
+        raise Conflict(f"Stripe refused to {what}: {words(exc)}") from None
+
+
+def retrieve_intent(client: stripe.StripeClient, intent_id: str) -> dict[str, Any]:
+    return _call("look the payment up", client.v1.payment_intents.retrieve, intent_id)
+
+
+def create_intent(client: stripe.StripeClient, *, amount: int, currency: str,
+                  metadata: dict[str, str], key: str) -> dict[str, Any]:
+    # Only what a card payment needs (and what localstripe takes): the card Element confirms it.
+    return _call("start the payment", client.v1.payment_intents.create,
+                 params={"amount": amount, "currency": currency.lower(),
+                         "payment_method_types": ["card"], "metadata": metadata},
+                 options={"idempotency_key": key})
+
+
+def cancel_intent(client: stripe.StripeClient, intent_id: str, key: str) -> dict[str, Any]:
+    return _call("cancel the payment", client.v1.payment_intents.cancel, intent_id,
+                 options={"idempotency_key": key})
+
+
+def create_refund(client: stripe.StripeClient, *, intent_id: str, amount: int,
+                  metadata: dict[str, str], key: str) -> dict[str, Any]:
+    return _call("refund the payment", client.v1.refunds.create,
+                 params={"payment_intent": intent_id, "amount": amount, "metadata": metadata},
+                 options={"idempotency_key": key})
+
+
+def received(intent: dict[str, Any]) -> int:
+    """What Stripe took for a succeeded PaymentIntent (``amount_received``; an emulator that
+    leaves it out: the amount)."""
+    value = intent.get("amount_received")
+    return int(value if value is not None else intent.get("amount") or 0)
