@@ -104,12 +104,12 @@ def _succeeded(request: Any, event: dict[str, Any], intent: dict[str, Any],
                payment: OnlinePayment) -> Response:
     taken = service.received(intent)
     before = payment.state
-    confirm_payment(request, payment, amount=taken)
-    if payment.state == "late":  # paid too late, and Stripe did not take the refund yet
+    confirm_payment(request, payment, amount=taken)  # paid too late: refunded (method.late)
+    if before == "late":  # an earlier delivery found Stripe away for the refund: try again
         method.late(request, payment)
-        if payment.state == "late":
-            return _text("refund pending; send it again", 503)
-    outcome = "confirmed" if before != payment.state else f"already {payment.state}"
+    if payment.state == "late":  # Stripe has not taken the refund yet: send the event again
+        return _text("refund pending; send it again", 503)
+    outcome = "confirmed" if before in ("pending", "failed", "cancelled") else f"already {before}"
     return _record(request, event, intent["id"], payment, taken, f"{outcome} ({payment.state})")
 
 

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +268,76 @@ def basket(app: Any, basket_id: int) -> dict[str, Any]:
 def counts(app: Any, perf: int) -> dict[str, int]:
     c = app.call("tickets/getperformance", {"performance": perf})["performance"]["counts"]
     return {k: c[k] for k in ("sold", "reserved", "available")}
+
+
+# -- a request of the app, for what runs without a customer (xts2 expire, the box office) ------
+
+@contextmanager
+def app_request(app: Any) -> Iterator[Any]:
+    """A request of ``app`` in a transaction committed at the end, as ``xts2 expire`` has."""
+    from pyramid.scripting import prepare
+
+    env = prepare(registry=app.registry)
+    request = env["request"]
+    try:
+        with request.tm:
+            yield request
+    finally:
+        env["closer"]()
+
+
+def method(app: Any) -> Any:
+    from xts2_core import payment_methods
+
+    return payment_methods(app.registry)["stripe"]
+
+
+# -- Stripe as it is, not as localstripe is -----------------------------------------------------
+
+class FlakyStripe(stripe.RequestsClient):
+    """An HTTP client for the Stripe library that keeps Stripe's promise localstripe does not:
+    a request sent again with the same ``Idempotency-Key`` gets the first answer, and nothing
+    is done twice. ``lose(n)``: the next ``n`` requests are done at Stripe but their answers
+    are lost on the way back (a time-out); ``down()``: nothing reaches Stripe."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=10)
+        self.answers: dict[str, tuple[Any, int, Any]] = {}
+        self.sent: list[tuple[str, str, str | None]] = []
+        self.to_lose = 0
+        self.unreachable = False
+
+    def lose(self, n: int = 1) -> FlakyStripe:
+        self.to_lose = n
+        return self
+
+    def down(self, unreachable: bool = True) -> FlakyStripe:
+        self.unreachable = unreachable
+        return self
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
+        key = (headers or {}).get("Idempotency-Key")
+        self.sent.append((method, url, key))
+        if self.unreachable:
+            self._handle_request_error(
+                requests.exceptions.ConnectionError("connection refused (Stripe is away)"))
+        if method.lower() == "post" and key and key in self.answers:
+            answer = self.answers[key]
+        else:
+            answer = super().request(method, url, headers, post_data)
+            if method.lower() == "post" and key:
+                self.answers[key] = answer
+        if self.to_lose:
+            self.to_lose -= 1
+            self._handle_request_error(
+                requests.exceptions.ReadTimeout("the answer was lost on the way back"))
+        return answer
+
+
+def flaky(app: Any, retries: int = 0) -> FlakyStripe:
+    """Put a :class:`FlakyStripe` between the app and localstripe."""
+    transport = FlakyStripe()
+    app.registry["stripe.client"] = stripe.StripeClient(
+        SECRET_KEY, base_addresses={"api": app.localstripe.url}, max_network_retries=retries,
+        http_client=transport)
+    return transport
