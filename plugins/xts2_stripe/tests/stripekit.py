@@ -132,10 +132,11 @@ class LocalStripe:
 
     # -- what Stripe.js does with the card the customer typed --------------------------------
 
-    def pay(self, intent_id: str, number: str = VISA, *, authenticate: bool = True
-            ) -> dict[str, Any]:
-        """Confirm the PaymentIntent with a card, as ``confirmCardPayment`` does (3-D Secure:
-        ``authenticate`` says how the customer answers the bank). Answers the PaymentIntent."""
+    def confirm(self, intent_id: str, number: str) -> dict[str, Any]:
+        """The PaymentIntent confirmed with a card, as Stripe.js's ``confirmCardPayment`` does
+        (a PaymentMethod of the card, then the confirmation): the PaymentIntent
+        (``requires_action`` when the bank asks for 3-D Secure). A declined card raises
+        ``stripe.CardError``."""
         client = self.client()
         card = {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}
         method = client.v1.payment_methods.create(params={"type": "card", "card": card})
@@ -143,17 +144,27 @@ class LocalStripe:
         # confirmed again after a decline, as it can at Stripe: start the new try afresh.
         self._post(f"/v1/payment_intents/{intent_id}",
                    {"payment_method": method.id, "latest_charge": None})
+        return client.v1.payment_intents.confirm(intent_id).to_dict()
+
+    def authenticate(self, intent: dict[str, Any], success: bool) -> dict[str, Any]:
+        """The customer's answer to 3-D Secure (localstripe's own step)."""
+        response = requests.post(
+            f"{self.url}/v1/payment_intents/{intent['id']}/_authenticate",
+            params={"success": "true" if success else "false"}, timeout=10,
+            json={"key": PUBLISHABLE_KEY, "client_secret": intent["client_secret"]})
+        response.raise_for_status()
+        return response.json()
+
+    def pay(self, intent_id: str, number: str = VISA, *, authenticate: bool = True
+            ) -> dict[str, Any]:
+        """Pay the PaymentIntent with a card (3-D Secure: ``authenticate`` says how the
+        customer answers the bank). Answers the PaymentIntent."""
         try:
-            intent = client.v1.payment_intents.confirm(intent_id).to_dict()
+            intent = self.confirm(intent_id, number)
         except stripe.CardError:
             return self.intent(intent_id)
         if intent["status"] == "requires_action":
-            response = requests.post(
-                f"{self.url}/v1/payment_intents/{intent_id}/_authenticate",
-                params={"success": "true" if authenticate else "false"}, timeout=10,
-                json={"key": PUBLISHABLE_KEY, "client_secret": intent["client_secret"]})
-            response.raise_for_status()
-            intent = response.json()
+            intent = self.authenticate(intent, authenticate)
         return intent
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
