@@ -44,6 +44,7 @@ def method(shop: ShopSettings) -> PaymentMethod:
 
     def start(request: Any, payment: OnlinePayment) -> Any:
         from . import orders
+        from .views import forget_basket
 
         basket = call_command(request, "baskets/savebasket",
                               {"basket": payment.basket_id, "name": payment.payer},
@@ -54,7 +55,8 @@ def method(shop: ShopSettings) -> PaymentMethod:
         order.state, order.deadline = "reserved", end
         request.dbsession.flush()
         orders.send_order_mail(request, order, "reservation")
-        return HTTPSeeOther(request.route_path("shop.order", token=request.session["order"]))
+        forget_basket(request, payment.basket_id)  # reserved: the next purchase is a new basket
+        return HTTPSeeOther(request.route_path("shop.order", token=request.shop_order_token))
 
     def settle(request: Any, payment: OnlinePayment) -> None:
         from . import orders

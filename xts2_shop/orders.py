@@ -9,15 +9,19 @@ its SHA-256 is kept, so the database alone cannot make a link.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from typing import Any
 
 import sqlalchemy as sa
 from pyramid.renderers import render
+from pyramid_jinja2 import IJinja2Environment
 
 from xts2_core import Basket, Terminal, call_command, queue_mail
 
 from .models import ShopOrder, ShopOrderLink
+
+log = logging.getLogger(__name__)
 
 
 def online_terminal(request: Any) -> Terminal | None:
@@ -107,10 +111,25 @@ def send_order_mail(request: Any, order: ShopOrder, kind: str) -> None:
     subjects = {"confirmation": f"Your tickets from {shop.venue_name}",
                 "reservation": f"Your reservation at {shop.venue_name}",
                 "released": f"Your reservation at {shop.venue_name} has ended"}
-    queue_mail(request, to=(order.name, order.email), subject=subjects[kind],
-               text=render("xts2_shop:templates/mail.txt.jinja2", values, request=request),
-               html=render("xts2_shop:templates/mail.html.jinja2", values, request=request),
-               basket_id=order.basket_id)
+    try:
+        queue_mail(request, to=(order.name, order.email), subject=subjects[kind],
+                   text=_plain_text(request, "xts2_shop:templates/mail.txt.jinja2", values),
+                   html=render("xts2_shop:templates/mail.html.jinja2", values, request=request),
+                   basket_id=order.basket_id)
+    except ValueError as exc:
+        # An address mail cannot go to (the checkout refuses them; an order from before it
+        # did, or changed since): the order stands, the customer has its page, staff the log.
+        log.warning("order %s: its %s mail cannot be sent: %s", order.id, kind, exc)
+
+
+def _plain_text(request: Any, template: str, values: dict[str, Any]) -> str:
+    """A plain-text template rendered as text: not HTML-escaped, so that a name with ``&`` or
+    ``<`` reads as it was typed (the shop's renderer escapes for HTML)."""
+    env = request.registry.get("shop.text_templates")
+    if env is None:
+        html_env = request.registry.queryUtility(IJinja2Environment, name=".jinja2")
+        env = request.registry["shop.text_templates"] = html_env.overlay(autoescape=False)
+    return env.get_template(template).render(**values)
 
 
 def order_lines(basket: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -33,7 +33,9 @@ from xts2_core import (
     payments_of,
     start_payment,
 )
-from xts2_core.models import Setting
+from xts2_core.db import begin_write
+from xts2_core.mail import mail_address
+from xts2_core.models import Operation, Setting
 
 from . import orders, ratelimit
 from .settings import ShopSettings
@@ -41,7 +43,10 @@ from .settings import ShopSettings
 SESSION_COOKIE = "xts2shop"
 EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_DIGITS = re.compile(r"[0-9]+")
+#: What a name or an address cannot hold: control characters (C0 and C1), the Unicode line and
+#: paragraph separators, and the non-characters the API refuses.
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 class PageError(Exception):
@@ -150,11 +155,11 @@ def performance_view(request: Any, error: PageError | XTSError | None = None,
         status = error.status
     return page(request, "performance.jinja2", status=status, perf=perf, most=most,
                 formid=secrets.token_hex(8), chosen=chosen or {},
-                error=getattr(error, "message", None))
+                error=getattr(error, "message", None), field=getattr(error, "field", None))
 
 
 def _id(text: str) -> int:
-    if not text.isdigit() or len(text) > 18 or int(text) < 1:
+    if not _DIGITS.fullmatch(text) or len(text) > 18 or int(text) < 1:
         raise HTTPNotFound()
     return int(text)
 
@@ -165,17 +170,38 @@ def _not_found(request: Any, message: str) -> Any:
 
 # -- the basket ------------------------------------------------------------------------------
 
-def _current_basket(request: Any) -> dict[str, Any] | None:
-    """The session's basket as the API describes it, or None (none yet, expired, closed)."""
+def _session_basket(request: Any) -> tuple[dict[str, Any] | None, str]:
+    """The session's basket as the API describes it, and how it stands: ``none`` (no basket
+    yet), ``open``, ``closed`` (paid: the order is done), or ``gone`` (expired, or not the basket
+    this session made: a basket id is kept with the basket's terminal and creation time, so an
+    id the database gives again to another basket is never taken for this session's)."""
     basket_id = request.session.get("basket")
     if basket_id is None:
-        return None
+        return None, "none"
     try:
         basket = call_command(request, "baskets/getbasket", {"basket": basket_id},
                               terminal=request.shop_terminal)["basket"]
     except XTSError:
-        return None
-    return basket if basket["state"] == "open" else None
+        return None, "gone"
+    if (basket.get("terminal") != request.shop_terminal.id
+            or basket.get("created") != request.session.get("basket_created")):
+        return None, "gone"
+    return basket, basket["state"]
+
+
+def _current_basket(request: Any) -> dict[str, Any] | None:
+    """The session's open basket, or None (none yet, expired, closed)."""
+    basket, state = _session_basket(request)
+    return basket if state == "open" else None
+
+
+def forget_basket(request: Any, basket_id: int | None = None) -> None:
+    """The session has no basket any more (its order is done): the next purchase starts a new
+    one. With ``basket_id``: only if that is the session's basket."""
+    if basket_id is not None and request.session.get("basket") != basket_id:
+        return
+    for key in ("basket", "basket_created", "tickets"):
+        request.session.pop(key, None)
 
 
 def _ticket_count(basket: dict[str, Any] | None) -> int:
@@ -183,7 +209,11 @@ def _ticket_count(basket: dict[str, Any] | None) -> int:
 
 
 def _check_post(request: Any) -> None:
+    """A POST that may change the basket: its CSRF token, then its transaction begins as a
+    writer's before the page reads anything (SQLite: a transaction that read first cannot
+    become a writer while another writes, and would be refused instead of waiting its turn)."""
     check_csrf_token(request, raises=True)
+    begin_write(request.dbsession)
 
 
 def _pending(request: Any, basket_id: int) -> bool:
@@ -196,10 +226,10 @@ def _quantity(value: str, field: str, most: int) -> int:
     value = value.strip()
     if value == "":
         return 0
-    if not value.isdigit() or len(value) > 4:
+    if not _DIGITS.fullmatch(value):
         raise PageError(f"'{value[:20]}' is not a number of tickets: give a whole number from "
                         f"0 to {most}", field=field)
-    n = int(value)
+    n = int(value) if len(value) <= 6 else most + 1
     if n > most:
         raise PageError(f"At most {most} tickets can be bought at once", field=field)
     return n
@@ -210,41 +240,59 @@ def add_view(request: Any) -> Any:
     _check_post(request)
     shop: ShopSettings = request.registry["shop.settings"]
     perf_id = _id(request.matchdict["performance"])
-    formid = _formid(request)
     chosen: dict[str, int] = {}
     try:
+        formid = _formid(request)
         for key, value in request.POST.items():
             if key.startswith("q."):
                 tickettype = key[2:]
-                if not tickettype.isdigit():
-                    raise PageError("unknown ticket type", field=key)
+                if not _DIGITS.fullmatch(tickettype) or len(tickettype) > 18:
+                    raise PageError("unknown ticket type")  # no field of the page
                 chosen[tickettype] = _quantity(value, key, shop.max_tickets)
         wanted = sum(chosen.values())
         if wanted == 0:
             raise PageError("Choose how many tickets you would like (at least one)")
+        opids = {tickettype: f"shop-{formid}-{tickettype}"
+                 for tickettype, n in chosen.items() if n}
+        if _sent_before(request, list(opids.values())):
+            # The same form again (a double click, a second tab): it was done the first time.
+            return HTTPSeeOther(request.route_path("shop.basket"))
         basket = _current_basket(request)
         if basket is not None and _pending(request, basket["id"]):
             raise PageError("A payment for this basket is under way; finish it or wait for it "
                             "to end before changing the basket", status=409)
         have = _ticket_count(basket)
         if have + wanted > shop.max_tickets:
+            if have == 0:
+                raise PageError(f"An order can hold at most {shop.max_tickets} tickets")
             raise PageError(f"An order can hold at most {shop.max_tickets} tickets; your basket "
                             f"has {have} already", status=409)
+        new = basket is None
         with request.dbsession.begin_nested():
             if basket is None:
                 basket = _new_basket(request)
-            for tickettype, n in chosen.items():
-                if n:
-                    call_command(request, "baskets/additem", {
-                        "basket": basket["id"], "type": "ticket", "item.performance": perf_id,
-                        "item.tickettype": tickettype, "item.quantity": n},
-                        terminal=request.shop_terminal, opid=f"shop-{formid}-{tickettype}")
+            for tickettype, opid in opids.items():
+                basket = call_command(request, "baskets/additem", {
+                    "basket": basket["id"], "type": "ticket", "item.performance": perf_id,
+                    "item.tickettype": tickettype, "item.quantity": chosen[tickettype]},
+                    terminal=request.shop_terminal, opid=opid)["basket"]
     except ratelimit.Limited as exc:
         return page(request, "ratelimited.jinja2", status=429, retry=exc.retry_after)
     except (PageError, XTSError) as exc:
         return performance_view(request, error=_page_error(exc), chosen=chosen)
-    request.session["tickets"] = have + wanted
+    # Only now, with the basket made and filled: a refused add leaves the session as it was.
+    if new:
+        request.session["basket"] = basket["id"]
+        request.session["basket_created"] = basket["created"]
+    request.session["tickets"] = _ticket_count(basket)
     return HTTPSeeOther(request.route_path("shop.basket"))
+
+
+def _sent_before(request: Any, opids: list[str]) -> bool:
+    """Whether this form's commands ran already (their opids are recorded)."""
+    return request.dbsession.execute(
+        sa.select(Operation.opid).where(Operation.terminal_id == request.shop_terminal.id,
+                                        Operation.opid.in_(opids)).limit(1)).first() is not None
 
 
 def _formid(request: Any) -> str:
@@ -262,22 +310,27 @@ def _page_error(exc: PageError | XTSError) -> PageError:
 
 def _new_basket(request: Any) -> dict[str, Any]:
     ratelimit.count_new_basket(request)
-    basket = call_command(request, "baskets/newbasket", {},
-                          terminal=request.shop_terminal)["basket"]
-    request.session["basket"] = basket["id"]
-    request.session["tickets"] = 0
-    return basket
+    return call_command(request, "baskets/newbasket", {},
+                        terminal=request.shop_terminal)["basket"]
 
 
 def basket_view(request: Any, error: PageError | XTSError | None = None) -> Any:
-    basket = _current_basket(request)
-    expired = basket is None and "basket" in request.session
+    basket, state = _session_basket(request)
+    if state == "closed":
+        # Paid, and the payment service told us before the customer came back: the order.
+        done = basket["id"] == request.session.get("order_basket") and request.session.get("order")
+        forget_basket(request)
+        if done:
+            return HTTPSeeOther(request.route_path("shop.order", token=done))
+        basket, state = None, "none"
+    expired = state == "gone"
     if basket is not None:
         request.session["tickets"] = _ticket_count(basket)
     return page(request, "basket.jinja2", status=error.status if error else (410 if expired
                                                                               else 200),
                 basket=basket, expired=expired, lines=orders.order_lines(basket),
                 seconds_left=_seconds_left(request, basket), formid=secrets.token_hex(8),
+                offers=offers.offers_for(request, basket),
                 error=getattr(error, "message", None))
 
 
@@ -295,7 +348,7 @@ def remove_view(request: Any) -> Any:
         return HTTPSeeOther(request.route_path("shop.basket"))
     item = request.POST.get("item", "")
     try:
-        if not item.isdigit():
+        if not _DIGITS.fullmatch(item) or len(item) > 18:
             raise PageError("no such line in your basket", field="item")
         if _pending(request, basket["id"]):
             raise PageError("A payment for this basket is under way; the basket cannot change "
@@ -310,8 +363,7 @@ def remove_view(request: Any) -> Any:
 def restart_view(request: Any) -> Any:
     """POST: forget an expired or finished basket and start again."""
     _check_post(request)
-    request.session.pop("basket", None)
-    request.session.pop("tickets", None)
+    forget_basket(request)
     return HTTPSeeOther(request.route_path("shop.programme"))
 
 
@@ -361,6 +413,11 @@ def checkout_post(request: Any) -> Any:
         if not EMAIL_RE.match(email):
             raise PageError("That does not look like an email address (name@example.com)",
                             field="email")
+        try:
+            mail_address(email)
+        except ValueError:
+            raise PageError("We cannot send mail to that address; please check it "
+                            "(name@example.com)", field="email") from None
         if form["email2"].strip().lower() != email.lower():
             raise PageError("The two email addresses differ; please type it again",
                             field="email2")
@@ -373,34 +430,50 @@ def checkout_post(request: Any) -> Any:
             order = orders.checkout(request, basket["id"], name, email, method.name)
             payment = start_payment(request, basket["id"], method,
                                     terminal=request.shop_terminal, payer=name, email=email)
-            token = orders.new_link(request, order)
-            request.session["order"] = token
+            request.shop_order_token = orders.new_link(request, order)
             response = method.start(request, payment)
     except (PageError, XTSError) as exc:
         return checkout_view(request, error=_page_error(exc), form=form)
+    # The session's order (its link, and its basket: the return page of its payments).
+    request.session["order"] = request.shop_order_token
+    request.session["order_basket"] = basket["id"]
     return response
 
 
+def _session_baskets(request: Any) -> set[int]:
+    """The baskets of this browser's session: its basket, and the one of its latest order."""
+    return {b for b in (request.session.get("basket"), request.session.get("order_basket"))
+            if b is not None}
+
+
 def return_view(request: Any) -> Any:
-    """The customer is back from paying: ask the method, confirm, show the order."""
+    """The customer is back from paying: ask the method, confirm, show the order. Again later
+    (the back button, a reload) it changes nothing and shows the order."""
     payment_id = _id(request.matchdict["payment"])
     payment = lock_payment(request, payment_id)
-    if payment is None or payment.basket_id != request.session.get("basket"):
+    if payment is None or payment.basket_id not in _session_baskets(request):
         return _not_found(request, "There is no such payment in this browser's session.")
     method = payment_methods(request.registry).get(payment.method)
-    if payment.state in ("pending", "failed") and method is not None and method.check:
+    # A payment given up here (the customer chose again) may still have been paid at the
+    # service: confirm_payment takes it then, as it does from the service's notification.
+    if payment.state in ("pending", "failed", "cancelled") and method is not None \
+            and method.check:
         verdict = method.check(request, payment)
         if verdict == "paid":
             confirm_payment(request, payment)
         elif verdict == "failed":
             fail_payment(request, payment, "the payment was declined")
     if payment.state == "paid":
-        request.session.pop("basket", None)  # done: the next purchase starts a new basket
-        request.session.pop("tickets", None)
-        return HTTPSeeOther(request.route_path("shop.order", token=request.session["order"]))
+        forget_basket(request, payment.basket_id)  # done: the next purchase starts a new basket
+        token = request.session.get("order")
+        if token is None or request.session.get("order_basket") != payment.basket_id:
+            return _not_found(request, "There is no such payment in this browser's session.")
+        return HTTPSeeOther(request.route_path("shop.order", token=token))
     if payment.state == "failed":
         request.session["notice"] = ("Your payment was declined, and nothing was taken. You "
                                      "can try again, or choose another way to pay.")
+        return HTTPSeeOther(request.route_path("shop.checkout"))
+    if payment.state == "cancelled":  # given up for another try: the checkout (or the basket)
         return HTTPSeeOther(request.route_path("shop.checkout"))
     if payment.state in ("late", "refunded"):
         return page(request, "late.jinja2", status=409, payment=payment)
