@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import webtest
+from shopkit import SHOP_SETTINGS, Browser, MailServer
+
+from xts2_core.testing import free_port
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -32,9 +34,6 @@ SEASON: dict[str, Any] = {
     "terminals": [{"name": "Website", "key": "website-terminal-key-0001", "expiry": 1800,
                    "paymenttypes": ["online"]}],
 }
-
-SHOP_SETTINGS = {"shop.testpay": "true", "shop.testpay.notify": "off",
-                 "shop.venue_name": "Riverside Theatre", "shop.secret": "test-secret-not-secret"}
 
 
 class Ids:
@@ -62,10 +61,26 @@ def shop(xts2_app_factory: Any, xts2_clock: Any) -> Any:
 
 @pytest.fixture
 def customer(shop: Any) -> Any:
-    """``customer()`` → a WebTest app with cookies of its own (a customer's browser)."""
+    """``customer()`` → a WebTest app with cookies of its own (a customer's browser): a
+    :class:`shopkit.Browser`, which also knows the shop's steps (add, checkout, pay)."""
 
-    def make(**extra_environ: Any) -> webtest.TestApp:
-        return webtest.TestApp(shop.wsgi, extra_environ={"REMOTE_ADDR": "192.0.2.10",
-                                                         **extra_environ})
+    def make(**extra_environ: Any) -> Browser:
+        return Browser(shop, **extra_environ)
 
     return make
+
+
+@pytest.fixture
+def mail_server() -> Any:
+    """``mail_server(start=True)`` → a real SMTP server (aiosmtpd) on a free port of its own
+    (``start=False``: the port is chosen, nothing listens yet); stopped after the test."""
+    servers: list[MailServer] = []
+
+    def make(start: bool = True) -> MailServer:
+        server = MailServer(free_port())
+        servers.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in servers:
+        server.stop()
