@@ -81,7 +81,7 @@ class StripeSettings:
     #: How long a payment under way holds its basket, and how much of that is kept back so that
     #: ``xts2 expire`` settles the payment before the basket lets its seats go.
     hold_seconds: int = 1800
-    settle_margin: int = 300
+    settle_margin: int = 600
     #: Seconds to wait for Stripe's answer, and how often the library tries again (with the same
     #: idempotency key) when no answer came.
     timeout: int = 20

@@ -25,7 +25,7 @@ from stripekit import (
 
 from xts2_core import settle_overdue
 
-# The tests settle 26 minutes on: past the payment's bound (25 min), before its basket's (30).
+# The tests settle 21 minutes on: past the payment's bound (20 min), before its basket's (30).
 
 
 def at_the_card_page(venue: Any, customer: Any) -> str:
@@ -44,30 +44,30 @@ def test_the_payment_is_held_a_margin_less_than_its_basket(venue: Any, customer:
     at_the_card_page(venue, customer)
     p = payment(venue)
     expires = basket(venue, p.basket_id)["expires"]
-    assert p.hold_until.isoformat() == "2026-11-30T12:25:00+00:00"
+    assert p.hold_until.isoformat() == "2026-11-30T12:20:00+00:00"
     assert expires.startswith("2026-11-30T12:30:00")
-    xts2_clock.advance(minutes=24)
+    xts2_clock.advance(minutes=19)
     assert settle(venue) == 0 and payment(venue).state == "pending"
 
 
 def test_never_paid_cancelled_at_stripe_first(venue: Any, customer: Any,
                                               xts2_clock: Any) -> None:
     intent = at_the_card_page(venue, customer)
-    xts2_clock.advance(minutes=26)
+    xts2_clock.advance(minutes=21)
     assert counts(venue, venue.perf)["available"] == 8  # still held when it is settled
     assert settle(venue) == 1
     assert venue.localstripe.intent(intent)["status"] == "canceled"
     p = payment(venue)
     assert (p.state, p.message) == ("cancelled", "not paid in time; cancelled at Stripe")
     assert settle(venue) == 0
-    xts2_clock.advance(minutes=5)  # the basket expires as any other: the seats go back
+    xts2_clock.advance(minutes=10)  # the basket expires as any other: the seats go back
     assert counts(venue, venue.perf)["available"] == 10
 
 
 def test_paid_but_the_webhook_was_lost(venue: Any, customer: Any, xts2_clock: Any) -> None:
     intent = at_the_card_page(venue, customer)
     venue.localstripe.pay(intent, VISA)
-    xts2_clock.advance(minutes=26)
+    xts2_clock.advance(minutes=21)
     assert settle(venue) == 1
     p = payment(venue)
     assert p.state == "paid"
@@ -89,7 +89,7 @@ def test_paid_just_as_it_is_cancelled(venue: Any, customer: Any, xts2_clock: Any
     venue.registry["stripe.client"] = stripe.StripeClient(
         SECRET_KEY, base_addresses={"api": venue.localstripe.url}, max_network_retries=0,
         http_client=PaysFirst())
-    xts2_clock.advance(minutes=26)
+    xts2_clock.advance(minutes=21)
     assert settle(venue) == 1
     assert payment(venue).state == "paid"
     assert venue.localstripe.intent(intent)["status"] == "succeeded"
@@ -98,13 +98,13 @@ def test_paid_just_as_it_is_cancelled(venue: Any, customer: Any, xts2_clock: Any
 def test_stripe_away_keeps_the_basket_held(venue: Any, customer: Any, xts2_clock: Any) -> None:
     intent = at_the_card_page(venue, customer)
     away = flaky(venue).down()
-    xts2_clock.advance(minutes=26)
+    xts2_clock.advance(minutes=21)
     assert settle(venue) == 1
     p = payment(venue)
     assert p.state == "pending"
-    assert p.hold_until.isoformat() == "2026-11-30T12:31:00+00:00"  # five minutes more
+    assert p.hold_until.isoformat() == "2026-11-30T12:31:00+00:00"  # ten minutes more
     assert basket(venue, p.basket_id)["expires"].startswith("2026-11-30T12:32:00")
-    xts2_clock.advance(minutes=5)
+    xts2_clock.advance(minutes=10)
     assert counts(venue, venue.perf)["available"] == 8  # the seats are still held
     away.down(False)
     assert settle(venue) == 1
