@@ -243,7 +243,7 @@ def _hold_longer(request: Any, payment: OnlinePayment, why: str) -> None:
     terminal = request.dbsession.get(Terminal, payment.terminal_id)
     try:
         call_command(request, "baskets/touchbasket",
-                     {"basket": payment.basket_id, "expiry": seconds + 60}, terminal=terminal)
+                     {"basket": payment.basket_id, "expiry": 2 * seconds}, terminal=terminal)
     except XTSError as exc:
         log.warning("stripe: payment %s: its basket %s could not be held longer: %s",
                     payment.id, payment.basket_id, exc.message)
