@@ -67,7 +67,19 @@ def _detail(payment: OnlinePayment, **changes: Any) -> dict[str, Any]:
 # -- paying ------------------------------------------------------------------------------------
 
 def start(request: Any, payment: OnlinePayment) -> Any:
-    """The payment's PaymentIntent and the card page (the response to the checkout form)."""
+    """The payment's PaymentIntent and the card page (the response to the checkout form).
+
+    :raises Conflict: Stripe did not answer or refused: the shop shows it on the checkout page
+        and undoes the payment under way.
+    """
+    try:
+        return _start(request, payment)
+    except StripeUnavailable:
+        raise Conflict("The card payment service did not answer, and nothing was taken. Please "
+                       "try again in a minute, or choose another way to pay.") from None
+
+
+def _start(request: Any, payment: OnlinePayment) -> Any:
     cfg, client = settings_of(request.registry), client_of(request.registry)
     back = request.route_path("shop.return", payment=payment.id)
     attempt = int((payment.detail or {}).get("attempt") or 0)

@@ -121,6 +121,6 @@ def test_never_started_at_stripe(venue: Any, customer: Any, xts2_clock: Any,
     ann = Customer(away)
     ann.add(venue.perf, {venue.adult: 2})
     page = ann.checkout(status=409)
-    assert "Stripe did not answer" in page.text
+    assert "The card payment service did not answer, and nothing was taken" in page.text
     assert (away.call("baskets/getbaskets", {})["baskets"][0]["state"], settle(venue)) == (
         "open", 0)
