@@ -30,6 +30,7 @@ from xts2_core import (
     call_command,
     cancel_payment,
     confirm_payment,
+    payments_of,
     queue_mail,
 )
 
@@ -100,11 +101,31 @@ def _start(request: Any, payment: OnlinePayment) -> Any:
             raise Conflict("Stripe answered with a payment of another order; please try again")
         payment.reference = intent["id"]
     _detail(payment, attempt=attempt, mode="test" if cfg.test_mode else "live")
+    _cancel_superseded(request, payment)
     # Hold the payment a little less long than its basket: xts2 expire then settles it (at
     # Stripe first) while the basket still keeps its seats.
     payment.hold_until = payment.hold_until - timedelta(seconds=cfg.settle_margin)
     request.dbsession.flush()
     return page.card_page(request, cfg, payment, intent["client_secret"], back)
+
+
+def _cancel_superseded(request: Any, payment: OnlinePayment) -> None:
+    """The basket's earlier card payments that a new one replaced (the basket changed after a
+    decline) are cancelled at Stripe too, so a card page left open in another tab cannot take
+    the old amount. One Stripe would not cancel (paid meanwhile) is left to its webhook."""
+    client = client_of(request.registry)
+    for other in payments_of(request, payment.basket_id):
+        if (other.id == payment.id or other.method != NAME or other.state != "cancelled"
+                or not other.reference or (other.detail or {}).get("cancelled_at_stripe")):
+            continue
+        try:
+            service.cancel_intent(client, other.reference,
+                                  f"xts2-cancel-{other.id}-{_stamp(other)}")
+        except XTSError as exc:
+            log.warning("stripe: payment %s: its replaced PaymentIntent %s was not cancelled: %s",
+                        payment.id, other.reference, exc.message)
+            continue
+        _detail(other, cancelled_at_stripe=True)
 
 
 def verdict(payment: OnlinePayment, intent: dict[str, Any]) -> str:

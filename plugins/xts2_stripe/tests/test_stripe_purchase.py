@@ -188,3 +188,19 @@ def test_the_card_page(venue: Any, customer: Any) -> None:
     assert (created["amount"], created["currency"], created["metadata"]) == (
         2400, "gbp", {"xts2_payment": "1", "xts2_basket": "1",
                       "xts2_created": "20261130120000"})
+
+
+def test_a_changed_basket_after_a_decline_cancels_the_first_payment_intent(
+        venue: Any, customer: Any) -> None:
+    ann, first, _ = buy(venue, customer)
+    venue.localstripe.pay(first, DECLINED)
+    ann.back(payment(venue).id, status=303)  # declined: the basket may change again
+    ann.add(venue.perf, {venue.concession: 1})
+    second = intent_of(ann.checkout())
+    assert second != first
+    assert [(p.state, p.amount, p.reference) for p in payments(venue)] == [
+        ("cancelled", 2400, first), ("pending", 3200, second)]
+    assert venue.localstripe.intent(first)["status"] == "canceled"  # the old tab cannot pay
+    assert payments(venue)[0].detail["cancelled_at_stripe"] is True
+    venue.localstripe.pay(second, VISA)
+    assert "/shop/order/" in ann.back(payment(venue).id, status=303).location
