@@ -9,6 +9,7 @@ from pydantic import Field
 from .answers import Answer, Count, DateTimeText, MoneyText
 from .baskets.filters import BasketFilter
 from .baskets.service import item_value_sum
+from .calls import call_command
 from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
 from .errors import (
     BadParam,
@@ -21,7 +22,9 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .items import ItemType, NewItem
+from .mail import queue_mail
 from .models import Basket, BasketItem, BigId, Terminal
+from .offers import ShopOffer
 from .params import (
     Bool,
     DateTime,
@@ -39,6 +42,19 @@ from .params import (
     Text,
     Words,
     parse_params,
+)
+from .payments import (
+    OnlinePayment,
+    PaymentMethod,
+    cancel_payment,
+    confirm_payment,
+    fail_payment,
+    find_payment,
+    lock_payment,
+    payment_methods,
+    payments_of,
+    settle_overdue,
+    start_payment,
 )
 from .refunds import BasketRefunds
 from .render import E, elist, emap
@@ -65,6 +81,8 @@ __all__ = [
     "Report", "ReportType", "ReportTypeName", "SeasonError", "SeasonMoney", "SeasonSection", "Servlet",
     "StaticFiles", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
     "XTSError", "answers", "elist", "emap", "for_update", "format_datetime", "format_money",
-    "hookimpl",
-    "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params",
+    "hookimpl", "call_command", "OnlinePayment", "PaymentMethod", "cancel_payment", "confirm_payment",
+    "fail_payment", "find_payment", "lock_payment", "payment_methods", "payments_of", "settle_overdue",
+    "start_payment", "ShopOffer",
+    "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params", "queue_mail",
 ]

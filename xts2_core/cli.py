@@ -7,7 +7,9 @@
     xts2 terminal add CONFIG NAME      add a terminal; prints its key once
     xts2 terminal list CONFIG          list terminals
     xts2 terminal revoke CONFIG NAME   revoke a terminal's key
-    xts2 expire CONFIG                 delete expired baskets (their audit stays)
+    xts2 expire CONFIG                 delete expired baskets (their audit stays), old sent mail
+    xts2 sendmail CONFIG [--all]       send the mail that is due now (--all: also mail waiting to retry)
+    xts2 mail list CONFIG              list the mail not sent yet
     xts2 openapi CONFIG                print the OpenAPI document (GET /v2/openapi.json)
     xts2 revision CONFIG PLUGIN -m MSG (plugin authors) autogenerate a migration on PLUGIN's branch
 """
@@ -30,7 +32,7 @@ from pyramid.paster import get_appsettings, setup_logging
 from . import migrate
 from .auth import hash_key, new_key, password_hasher, set_password
 from .baskets.service import delete_expired
-from .clock import venue_timezone
+from .clock import Clock, venue_timezone
 from .db import (
     NoSchema,
     begin_write,
@@ -40,6 +42,7 @@ from .db import (
     get_tm_session,
 )
 from .logs import install_redaction
+from .mail import Mailer, delete_sent, mail_settings, pending
 from .migrate import MigrationError
 from .models import Operation, Terminal
 from .plugins import PluginError, get_plugin_manager
@@ -68,6 +71,14 @@ class Env:
             dbsession = get_tm_session(self.factory, tm)
             begin_write(dbsession)
             yield dbsession
+
+    def mailer(self) -> Mailer:
+        """The outbox as the server processes see it (the settings ``mail.*``)."""
+        try:
+            settings = mail_settings(self.settings)
+        except ValueError as exc:
+            raise SystemExit(f"xts2: {exc}") from None
+        return Mailer(settings, self.factory, Clock())
 
     def context(self, dbsession: Any) -> LoadContext:
         return LoadContext(dbsession=dbsession, now=datetime.now(UTC),
@@ -151,12 +162,87 @@ def cmd_terminal(env: Env, args: argparse.Namespace) -> None:
             print(f"terminal {args.name!r} revoked")
 
 
+@contextmanager
+def app_request(env: Env) -> Iterator[Any]:
+    """A request of the configured app, in a transaction committed at the end: for work that
+    goes through the API's commands and the plugins' hooks (settling payments)."""
+    from pyramid.scripting import prepare
+
+    from .app import make_app
+
+    app = make_app(env.settings)
+    scripting = prepare(registry=app.registry)
+    request = scripting["request"]
+    try:
+        with request.tm:
+            begin_write(request.dbsession)
+            yield request
+    finally:
+        scripting["closer"]()
+        app.registry["dbengine"].dispose()
+
+
 def cmd_expire(env: Env, args: argparse.Namespace) -> None:
+    from .payments import settle_overdue
+
+    with app_request(env) as request:
+        settled = settle_overdue(request)
+    if settled:
+        print(f"settled {settled} online payment{'' if settled == 1 else 's'} past their bound")
     now = datetime.now(UTC)
+    keep = _keep_sent_days(env.settings)
     with env.session() as db:
         n = delete_expired(db, now)
         ops = db.execute(sa.delete(Operation).where(Operation.created < now - OPERATION_TTL))
-    print(f"deleted {n} expired baskets and {ops.rowcount or 0} old opid records")
+        mails = delete_sent(db, now - timedelta(days=keep))
+    print(f"deleted {n} expired baskets, {ops.rowcount or 0} old opid records and {mails} mails "
+          f"sent more than {keep} days ago")
+
+
+def _keep_sent_days(settings: dict[str, Any]) -> int:
+    """The setting ``mail.keep_sent_days`` (default 30): days a sent mail stays in the outbox."""
+    raw = str(settings.get("mail.keep_sent_days") or "30").strip()
+    if not raw.isdigit():
+        raise SystemExit(f"xts2: mail.keep_sent_days must be a whole number of days, not {raw!r}")
+    return int(raw)
+
+
+def cmd_sendmail(env: Env, args: argparse.Namespace) -> None:
+    """Send what is due (for cron, and after an outage of the mail server: ``--all``)."""
+    mailer = env.mailer()
+    if not mailer.settings.delivers:
+        raise SystemExit("xts2: neither mail.host nor mail.directory is set; the mail stays in "
+                         "the outbox")
+    done = mailer.deliver_due(everything=args.all)
+    print(f"sent {done.sent} mail{'' if done.sent == 1 else 's'}")
+    if done.failed:
+        raise SystemExit(f"xts2: {done.failed} mail{'' if done.failed == 1 else 's'} could not "
+                         f"be sent ({done.errors[-1]}); they stay in the outbox and are tried "
+                         "again later")
+
+
+def cmd_mail(env: Env, args: argparse.Namespace) -> None:
+    with env.session() as db:
+        mails = pending(db)
+    print(f"{'id':>6}  {'queued (UTC)':16}  {'tries':>5}  {'next try (UTC)':16}  to / subject / "
+          "last error")
+    for m in mails:
+        print(f"{m.id:>6}  {m.created:%Y-%m-%d %H:%M}  {m.attempts:>5}  "
+              f"{m.next_attempt:%Y-%m-%d %H:%M}  {m.to_addr}  {m.subject!r}"
+              + (f"  {m.last_error}" if m.last_error else ""))
+    print(f"{len(mails)} mail{'' if len(mails) == 1 else 's'} not sent")
+
+
+def cmd_erase(env: Env, args: argparse.Namespace) -> None:
+    """Erase a customer's personal data by email (:mod:`xts2_core.erase`)."""
+    from .erase import erase_personal_data
+
+    email = args.email.strip()
+    if "@" not in email or len(email) > 320:
+        raise SystemExit(f"xts2: {args.email!r} is not an email address; nothing changed")
+    with env.session() as db:
+        counts = erase_personal_data(db, env.pm, email)
+    print(f"erased {email}: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
 
 
 def cmd_openapi(env: Env, args: argparse.Namespace) -> None:
@@ -206,7 +292,21 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("name", nargs="?")
     sp.add_argument("--expiry", type=_expiry, default=None,
                     help="default basket expiry in seconds for this terminal (30-604800)")
-    add("expire", cmd_expire, "delete expired baskets (the audit stays)").add_argument("config")
+    add("expire", cmd_expire, "delete expired baskets (the audit stays) and mail sent more than "
+        "mail.keep_sent_days (30) ago").add_argument("config")
+    sp = add("sendmail", cmd_sendmail, "send the mail in the outbox that is due now and print how "
+             "many were sent")
+    sp.add_argument("config")
+    sp.add_argument("--all", action="store_true", help="also the mail waiting for its next "
+                    "retry (after the mail server was away); a mail a server is sending at "
+                    "this moment may then go twice")
+    sp = add("erase", cmd_erase, "erase a customer's personal data (name, email, phone) by "
+             "email address, keeping every amount, ticket and count")
+    sp.add_argument("config")
+    sp.add_argument("email")
+    sp = add("mail", cmd_mail, "list the mail in the outbox that is not sent yet")
+    sp.add_argument("action", choices=["list"])
+    sp.add_argument("config")
     add("openapi", cmd_openapi, "print the OpenAPI 3.1 document of what is installed (the one "
         "GET /v2/openapi.json answers)").add_argument("config")
     sp = add("revision", cmd_revision, "autogenerate a migration for one plugin's tables")

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .baskets.filters import BasketFilter
     from .items import ItemType, NewItem
     from .models import Basket, BasketItem, Terminal
+    from .offers import ShopOffer
     from .params import Params
     from .payments import PaymentMethod
     from .render import E
@@ -211,6 +212,22 @@ def register_payment_methods(settings: dict[str, Any]) -> list[PaymentMethod]:
     """
 
 
+@hookspec
+def erase_personal_data(dbsession: Any, email: str) -> int | None:
+    """Erase what this plugin keeps about the customer with this email address.
+
+    Called by ``xts2 erase CONFIG EMAIL``, for every plugin, in the command's one transaction
+    (``dbsession``; there is no request), after the core has erased the names and personal
+    metadata of the baskets whose ``email`` metadata is this address. Blank or delete the names,
+    addresses and other personal data in your own tables; keep every amount, item and count
+    that takings and reports need.
+
+    :param dbsession: the command's database session (never commit it).
+    :param email: the address, trimmed and in lower case (compare case-insensitively).
+    :return: how many of your rows were erased (or ``None``), for the operator's summary.
+    """
+
+
 # -------------------------------------------------------------------------------------------------
 # Basket items: called for every item operation, inside the request's transaction.
 # -------------------------------------------------------------------------------------------------
@@ -355,6 +372,28 @@ def basket_reopened(request: Any, basket: Basket) -> None:
 
     :param request: the current request.
     :param basket: the reopened :class:`xts2_core.Basket`.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# The shop
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def shop_offers(request: Any, basket: dict[str, Any] | None) -> list[ShopOffer] | None:
+    """What this plugin sells in the shop beside tickets, offered on the customer's basket page.
+
+    Called by the shop (``xts2_shop``) each time it shows a basket page, for every plugin; the
+    offers of all plugins are shown in the order pluggy calls them. Offer only what may be sold
+    online (a flag of your season entries, off by default). When the customer chooses one, the
+    shop adds it with ``additem`` as the online terminal, so your ``validate_add_item`` decides
+    as at the counter, and its refusal is shown in its words. Keep it to a query or two.
+
+    :param request: the current request.
+    :param basket: the customer's open basket as ``getbasket`` describes it (a dict), or
+        ``None`` when they have none yet.
+    :return: a list of :class:`xts2_core.ShopOffer` (or ``None`` for nothing).
     """
 
 

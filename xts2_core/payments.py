@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,6 +118,9 @@ class PaymentMethod:
         ended (:func:`confirm_payment`, :func:`fail_payment`) or cancel it
         (:func:`cancel_payment`). ``None``: it is cancelled.
     :param description: a sentence for the customer under the label.
+    :param content_security: what the method's pages need beyond the server's own origin, as
+        Content-Security-Policy sources by directive (``{"script-src": ("https://js.stripe.com",),
+        "frame-src": ("https://js.stripe.com",)}``): a shop adds them to its pages' policy.
     """
 
     name: str
@@ -131,6 +134,7 @@ class PaymentMethod:
     late: Callable[[Any, OnlinePayment], None] | None = None
     settle: Callable[[Any, OnlinePayment], None] | None = None
     description: str = ""
+    content_security: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import re

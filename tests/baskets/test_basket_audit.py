@@ -157,12 +157,19 @@ def test_the_pattern_finds_writes():
         assert not WRITES.search(fine), fine
 
 
+#: The one sanctioned rewrite: erasing a customer's personal data (xts2 erase) blanks the names and
+#: emails in the entries of their baskets; the entries stay. Nothing else may write.
+ERASURE = "xts2_core/erase.py"
+
+
 def test_nothing_updates_or_deletes_the_audit():
     found = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
              for p in code_files()
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if WRITES.search(line)]
-    assert found == []
+    assert [f for f in found if not f.startswith(ERASURE)] == []
+    erasure = [f for f in found if f.startswith(ERASURE)]
+    assert len(erasure) == 1 and "# audit: erasure" in erasure[0]
 
 
 def test_audit_entries_are_only_added():
@@ -176,4 +183,4 @@ def test_audit_entries_are_only_added():
     allowed = re.compile(r"AuditEntry\(|class AuditEntry\b|import .*AuditEntry|^AuditEntry,?$"
                          r"|select\(AuditEntry|insert\(AuditEntry\.__table__\)")
     assert uses, "the pattern no longer finds the audit model"
-    assert [u for u in uses if not allowed.search(u[1])] == []
+    assert [u for u in uses if not allowed.search(u[1]) and u[0] != ERASURE] == []

@@ -175,7 +175,10 @@ def test_demo_with_every_installed_plugin(tmp_path, xts2_cli, xts2_app_factory,
     key = re.search(r"demo terminal key: (\S+)", out).group(1)
     app = xts2_app_factory()
     stats = app.call("xts/getstats", key=key)["stats"]
-    assert {c["name"]: c["text"] for c in stats["count"]}["terminals"] == 2
+    # the demo terminal, the demo's online terminal (Website, the shop's) and the test app's own
+    assert {c["name"]: c["text"] for c in stats["count"]}["terminals"] == 3
+    names = [t["name"] for t in app.call("xts/getterminals", admin=True)["terminals"]]
+    assert "Website" in names
 
 
 # -- terminals ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from xts2_core.migrate import current_heads, pending_revisions, schema_diff, upg
 from xts2_core.plugins import get_plugin_manager
 
 CORE_BASE = "722e2adbdfe8"
-CORE_HEAD = "0b9e4d7c2a15"  # 64-bit terminal ids
+CORE_HEAD = "9c4f2b7e1d36"  # online payments (after the mail outbox, 5e1a7c3d9b20)
 
 
 def _diff(engine: sa.Engine) -> list:

@@ -62,7 +62,7 @@ def test_core_wheel_installs_and_serves_alone(tmp_path: Path):
 
     db = tmp_path / "alone.sqlite"
     ini = write_ini(tmp_path / "alone.ini", f"sqlite:///{db}")  # xts2.plugins unset: all installed
-    assert "is at 0b9e4d7c2a15" in run(bin_ / "xts2", "initdb", ini)
+    assert "is at 9c4f2b7e1d36" in run(bin_ / "xts2", "initdb", ini)
     port = free_port()
     log = (tmp_path / "pserve.log").open("wb")
     server = subprocess.Popen([str(bin_ / "pserve"), str(ini), f"http_port={port}"],

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from xts2_core.db import UTCDateTime
+import xts2_core
 
 revision: str = '9c4f2b7e1d36'
 down_revision: str | Sequence[str] | None = '5e1a7c3d9b20'
@@ -38,9 +38,9 @@ def upgrade() -> None:
         sa.Column('reference', sa.String(length=200), nullable=True),
         sa.Column('payer', sa.String(length=100), nullable=True),
         sa.Column('email', sa.String(length=320), nullable=True),
-        sa.Column('created', UTCDateTime(), nullable=False),
-        sa.Column('updated', UTCDateTime(), nullable=False),
-        sa.Column('hold_until', UTCDateTime(), nullable=False),
+        sa.Column('created', xts2_core.UTCDateTime(), nullable=False),
+        sa.Column('updated', xts2_core.UTCDateTime(), nullable=False),
+        sa.Column('hold_until', xts2_core.UTCDateTime(), nullable=False),
         sa.Column('item_id', sa.BigInteger(), nullable=True),
         sa.Column('message', sa.String(length=500), nullable=True),
         sa.Column('detail', sa.JSON(), nullable=False),
