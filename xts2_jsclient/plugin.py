@@ -6,7 +6,8 @@ settings (in the ini's ``[app:main]``):
 
 ``jsclient.booking_url``     where the what's-on page's "Book" links go: a URL in which
                              ``{performance}`` (the performance's id) and ``{show}`` are replaced
-                             (``https://venue.example/book?p={performance}``); unset: no links.
+                             (``https://venue.example/book?p={performance}``); unset: the shop's
+                             performance page when the shop is installed, else no links.
 ``jsclient.embed_origins``   origins (``https://venue.example``, space-separated) whose pages may
                              show the what's-on page in an ``<iframe>``; unset: none. Read only:
                              unlike ``xts2.allowed_origins`` it lets no origin change anything.
@@ -46,7 +47,17 @@ def getsettings(request: Any, p: NoParams) -> E:
     time zone, to show times as the venue's; where "Book" leads)."""
     return E("settings", {"timezone": request.tz.key,
                           "bookingurl": request.registry.settings.get("jsclient.booking_url")
-                          or None})
+                          or _shop_url(request)})
+
+
+def _shop_url(request: Any) -> str | None:
+    """The shop's performance page, when a plugin serves one (route ``shop.performance``)."""
+    from pyramid.interfaces import IRoutesMapper
+
+    mapper = request.registry.queryUtility(IRoutesMapper)
+    if mapper is None or mapper.get_route("shop.performance") is None:
+        return None
+    return "/shop/performance/{performance}"
 
 
 @hookimpl

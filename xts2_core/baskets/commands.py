@@ -156,6 +156,9 @@ def _full(request: Any, basket: Basket) -> E:
 
 class GetBaskets(Params):
     name: Text | None = Field(None, description="A case-insensitive part of the saved name.")
+    email: Text | None = Field(None, max_length=320, description="A case-insensitive part of "
+                               "the email address kept in the basket's metadata (key email: "
+                               "a booking's, or an online order's).")
     state: Literal["open", "closed"] | None = Field(None, description="Only open or only closed "
                                                     "baskets.")
     persistent: Bool | None = Field(None, description="Only saved (true) or only unsaved (false) "
@@ -178,6 +181,11 @@ def getbaskets(request: Any, p: GetBaskets) -> E:
     q = sa.select(Basket).where(Basket.not_expired(now))
     if p.name:
         q = q.where(Basket.name_folded.like(_like_pattern(p.name.casefold()), escape="\\"))
+    if p.email:
+        q = q.where(sa.exists().where(
+            BasketMetadata.basket_id == Basket.id, BasketMetadata.key == "email",
+            sa.func.lower(BasketMetadata.value).like(_like_pattern(p.email.lower()),
+                                                     escape="\\")))
     if p.state:
         q = q.where(Basket.state == p.state)
     if p.persistent is not None:

@@ -128,8 +128,12 @@ function focusSoon(selector) {
 }
 
 function searchParams(query, offset) {
+  // An address with an @ is looked for among the bookings' emails (an online order's too).
+  const text = query.name.trim();
+  const byEmail = text.includes("@");
   return {
-    name: query.name.trim() || undefined,
+    name: byEmail ? undefined : text || undefined,
+    email: byEmail ? text : undefined,
     state: query.state || undefined,
     persistent: true,
     contains: query.tickets ? "ticket" : undefined,
