@@ -82,6 +82,8 @@ def serve(argv: list[str]) -> int:
 XTS2 is starting.
   Box office (in a browser):  http://localhost:{port}/client/
   Terminal key to paste:      {key}
+  The shop (as a customer):   http://localhost:{port}/shop/
+    pay with the test payment service; the mail it sends lands in var/mail/
   The API:                    http://localhost:{port}/v2
     curl 'http://localhost:{port}/v2/tickets/getprogramme'
 Set an admin password with:  .venv/bin/xts2 setpassword development.ini

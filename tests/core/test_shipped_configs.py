@@ -66,3 +66,20 @@ def test_a_form_body_that_cannot_be_read_is_bad_param(shipped_app):
                                      "Accept": "application/json"}, status=400)
     assert resp.json["error"]["code"] == "bad_param" and resp.json["error"]["param"] is None
     assert "cannot be read as a form" in resp.json["error"]["message"]
+
+
+def test_production_never_offers_the_test_payment_service(xts2_database_url):
+    """The test payment service takes no money: production.ini refuses it, development.ini (for
+    the demo) offers it; production's shop cookie goes over HTTPS only."""
+    offered = {}
+    for ini in ("development.ini", "production.ini"):
+        settings = dict(get_appsettings(str(ROOT / ini)))
+        settings["sqlalchemy.url"] = xts2_database_url
+        wsgi = make_app(settings)
+        offered[ini] = sorted(wsgi.registry["xts2.payment_methods"])
+        if ini == "production.ini":
+            assert wsgi.registry["shop.settings"].secure_cookie is True
+        wsgi.registry["dbengine"].dispose()
+    assert "testpay" in offered["development.ini"]
+    assert "testpay" not in offered["production.ini"]
+    assert "boxoffice" in offered["production.ini"]
