@@ -56,6 +56,17 @@ def basket_closed(request: Any, basket: Basket) -> None:
     orders.basket_closed(request, basket)
 
 
+@hookimpl
+def erase_personal_data(dbsession: Any, email: str) -> int:
+    """The orders of ``email`` keep their basket, method and state; name and address go."""
+    import sqlalchemy as sa
+
+    from .models import ShopOrder
+
+    return dbsession.execute(sa.update(ShopOrder).where(sa.func.lower(ShopOrder.email) == email)
+                             .values(name="erased", email="erased")).rowcount or 0
+
+
 def includeme(config: Any) -> None:
     """The shop's pages (Pyramid configuration: routes, views, templates, its cookie)."""
     from . import views
