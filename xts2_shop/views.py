@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pyramid.csrf import check_csrf_token, get_csrf_token
-from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPException, HTTPFound, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.session import SignedCookieSessionFactory
 
@@ -330,7 +330,6 @@ def basket_view(request: Any, error: PageError | XTSError | None = None) -> Any:
                                                                               else 200),
                 basket=basket, expired=expired, lines=orders.order_lines(basket),
                 seconds_left=_seconds_left(request, basket), formid=secrets.token_hex(8),
-                offers=offers.offers_for(request, basket),
                 error=getattr(error, "message", None))
 
 
@@ -541,6 +540,32 @@ def csrf_failed_view(exc: Any, request: Any) -> Any:
     return page(request, "expired_form.jinja2", status=400)
 
 
+BUSY = ("Many people are booking at this moment, and your request could not be completed. "
+        "Nothing was changed: please try again.")
+BROKEN = ("Something went wrong on our side, and nothing was changed. Please try again in a "
+          "moment; if it keeps happening, please call the box office.")
+
+
+def error_view(exc: Exception, request: Any) -> Any:
+    """What a shop page did not handle itself, as a page of the shop (not the API's error
+    envelope): a refusal of the API in its words; a database kept busy past the retries; a bug.
+    The request's transaction was rolled back: nothing changed."""
+    if isinstance(exc, HTTPException):
+        return exc
+    if isinstance(exc, XTSError):
+        return page(request, "error.jinja2", status=exc.status, heading="Sorry",
+                    message=exc.message)
+    from xts2_core.dispatch import internal_error_view
+
+    response = internal_error_view(exc, request)  # marks, retries and logs as for the API
+    if response.status_int == 503:  # pyramid_retry runs the request again
+        return response
+    busy = response.status_int == 409
+    return page(request, "error.jinja2", status=response.status_int,
+                heading="Please try again" if busy else "Sorry, something went wrong",
+                message=BUSY if busy else BROKEN)
+
+
 def _headers_tween_factory(handler: Any, registry: Any) -> Any:
     """The shop's pages: a Content-Security-Policy (no scripts but our own file; framing only
     by ``shop.embed_origins``), and no caching of a customer's page."""
@@ -605,6 +630,8 @@ def includeme(config: Any) -> None:
                                                         "shop."), path_info=r"^/shop/")
     config.add_exception_view(no_terminal_view, context=NoTerminal)
     config.add_exception_view(csrf_failed_view, context=BadCSRFToken)
+    for context in (XTSError, Exception):
+        config.add_exception_view(error_view, context=context, path_info=r"^/shop/")
     config.add_tween("xts2_shop.views._headers_tween_factory")
     from . import testpay
 
