@@ -3,12 +3,18 @@ it, and one not collected by its deadline, released."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pyramid.scripting import prepare
 from shopkit import (
     ANN,
+    SHOP_SETTINGS,
     counts,
     items,
     message,
@@ -21,6 +27,7 @@ from shopkit import (
 )
 
 from xts2_core import settle_overdue
+from xts2_core.testing import write_ini
 
 
 @pytest.fixture
@@ -33,8 +40,9 @@ def hamlet(shop: Any) -> dict[str, int]:
 
 
 def settle(shop: Any) -> int:
-    """What ``xts2 expire`` is to do for the payments under way past their bound: settle them,
-    in a transaction of its own (a script's request on the app's registry)."""
+    """What ``xts2 expire`` does for the payments under way past their bound, on the test's
+    clock: settle them in a transaction of its own (a script's request on the app's registry,
+    as the command's)."""
     env = prepare(registry=shop.registry)
     try:
         request = env["request"]
@@ -135,3 +143,37 @@ def test_a_reservation_is_not_offered_too_close_to_the_performance(shop, custome
     assert "Please choose how to pay" in words(refused)
     assert payments(shop) == []
     assert counts(shop, hamlet["perf"])["reserved"] == 1  # the basket only
+
+
+def test_xts2_expire_releases_a_reservation_past_its_deadline(shop, customer, tmp_path,
+                                                             xts2_database_url):
+    """The command itself (its own process, on the real clock): a performance two days after
+    the shop's clock, whose reservation's deadline the real clock has passed."""
+    real_now = datetime.now(UTC).replace(second=0, microsecond=0)
+    shop.clock.set(real_now - timedelta(days=5))
+    start = (real_now - timedelta(days=3)).astimezone(ZoneInfo("Europe/London"))
+    shop.load({"shows": [{"name": "Othello", "tickettypes": [{"name": "Adult", "price": "9.00"}],
+                          "performances": [{"start": start.strftime("%Y-%m-%dT%H:%M"),
+                                            "capacity": 20}]}]})
+    perf = shop.call("tickets/getperformances", {"show": max(
+        s["id"] for s in shop.call("tickets/getshows", key=False)["shows"])}, key=False)[
+        "performances"][0]["id"]
+    tickettype = shop.call("tickets/getperformance", {"performance": perf}, key=False)[
+        "performance"]["tickettypes"][0]["id"]
+    c = customer()
+    c.add(perf, {tickettype: 4})
+    order_url = c.checkout(method="boxoffice").location
+    assert counts(shop, perf)["reserved"] == 4
+
+    ini = write_ini(tmp_path / "expire.ini", xts2_database_url,
+                    **{**SHOP_SETTINGS, "xts2.timezone": "Europe/London"})
+    done = subprocess.run([str(Path(sys.executable).with_name("xts2")), "expire", str(ini)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "settled 1 online payment past their bound" in done.stdout
+    assert counts(shop, perf) == {"sold": 0, "reserved": 0, "available": 20}
+    assert [p.state for p in payments(shop)] == ["cancelled"]
+    assert [o.state for o in orders(shop)] == ["released"]
+    assert "Your reservation has ended" in words(c.get(order_url))
+    assert [m.subject for m in outbox(shop)] == [
+        "Your reservation at Riverside Theatre", "Your reservation at Riverside Theatre has ended"]
