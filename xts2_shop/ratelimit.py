@@ -6,7 +6,8 @@ new basket, so a basket that was not made is not counted, and two processes coun
 address at once queue on the row (PostgreSQL's row lock; SQLite has one writer). The client
 address is the one the WSGI server gives: behind a proxy, waitress takes it from
 ``X-Forwarded-For`` only when the proxy is listed in ``trusted_proxy`` (production.ini), so a
-customer cannot choose their own address by sending the header.
+customer cannot choose their own address by sending the header. (That is ``REMOTE_ADDR``, not
+WebOb's ``client_addr``, which believes the first address of any ``X-Forwarded-For``.)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def count_new_basket(request: Any) -> None:
     shop = request.registry["shop.settings"]
     if shop.baskets_per_window == 0:
         return
-    address = (request.client_addr or "unknown")[:100]
+    address = (request.remote_addr or "unknown")[:100]
     now, window = request.now, timedelta(seconds=shop.rate_window)
     db = request.dbsession
     insert = (sqlite_insert if is_sqlite(db) else postgresql_insert)(ShopRate.__table__)

@@ -69,3 +69,15 @@ def test_no_limit_when_the_setting_is_zero(xts2_app_factory, shop):
     for _ in range(25):  # more than the default 20
         Browser(free, REMOTE_ADDR="192.0.2.10").add(perf, {adult: 1})
     assert counts(shop, perf)["reserved"] == 25
+
+
+def test_a_forwarded_for_header_does_not_change_the_address(shop, limited):
+    """The address is the one the WSGI server gives (behind a trusted proxy, waitress sets it
+    from the proxy's header); a customer's own X-Forwarded-For is not believed."""
+    perf = shop.ids.perfs[("Hamlet", "2026-12-05T19:30")]
+    adult = shop.ids.tickettypes[("Hamlet", "Adult")]
+    for n in range(3):
+        c = Browser(limited, REMOTE_ADDR="192.0.2.10")
+        c.extra_environ["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{n}"
+        c.add(perf, {adult: 1}, status=303 if n < 2 else 429)
+    assert len(all_baskets(shop)) == 2
