@@ -11,6 +11,10 @@ the same setup, and each size's figures beside their ratio to 1×.
 
 Production's multi-process setup (one ``pserve`` per port behind a proxy) is measured too, at the
 smallest size (``--processes``): the load client spreads its connections over the processes.
+
+The hot on-sale through the shop (:mod:`bench.shop_onsale`: a crowd of customers, each a browser
+with its own cookies, buying through the shop's pages) runs once per database after the rest, or
+alone with ``--shop-onsale`` (``--cases shop-onsale``).
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ CASES = [
     Case("onsale", "main", "onsale"),
 ]
 CASE_IDS = [c.id for c in CASES]
+#: Not a case of each setup: a scenario with a venue and servers of its own, once per database.
+SHOP_ONSALE = "shop-onsale"
 
 
 def log(msg: str) -> None:
@@ -346,6 +352,27 @@ def parser() -> argparse.ArgumentParser:
                    help="clients at once in the on-sale case (default 300; --quick 20)")
     p.add_argument("--onsale-seats", type=int, default=None,
                    help="seats of the performance going on sale (default 500; --quick 30)")
+    p.add_argument("--shop-onsale", action="store_true",
+                   help="run only the hot on-sale through the shop (bench/shop_onsale.py; "
+                   "also a case of --cases, and part of a full run but not of --quick)")
+    p.add_argument("--shop-customers", type=int, default=1000,
+                   help="the shop's on-sale: customers, each a browser of its own (default 1000)")
+    p.add_argument("--shop-seats", type=int, default=500,
+                   help="the shop's on-sale: seats of the performance (default 500)")
+    p.add_argument("--shop-arrival", type=float, default=3.0,
+                   help="the shop's on-sale: the customers arrive within this many seconds "
+                   "(default 3)")
+    p.add_argument("--shop-notify", choices=["service", "before", "off"], default="service",
+                   help="the test payment service's notification: sent by the bench from "
+                   "outside (service, default), by the shop's server to itself before the "
+                   "customer returns (before), or none: the return confirms (off)")
+    p.add_argument("--shop-keepalive", action="store_true",
+                   help="the shop's on-sale: each customer keeps one connection to one process "
+                   "(as without a proxy: waitress lets 100 in at a time) instead of a new "
+                   "connection per request to the next process in turn (as behind a proxy)")
+    p.add_argument("--shop-costs", type=int, default=300,
+                   help="the shop's on-sale: requests of each shop page and API read in a row, "
+                   "for the CPU per request (default 300; 0 to skip)")
     p.add_argument("--processes", type=int, default=2,
                    help="also measure this many server processes at the smallest size, as "
                    "production runs them (default 2; 1 to skip)")
@@ -391,10 +418,14 @@ def main(argv: list[str] | None = None) -> int:
     if bad or not args.sizes or min(args.sizes) < 1:
         parser().error("--db takes sqlite and/or postgresql; --sizes positive integers")
     wanted = CASE_IDS if args.cases == "all" else [c.strip() for c in args.cases.split(",")]
-    unknown = [c for c in wanted if c not in CASE_IDS]
+    unknown = [c for c in wanted if c not in CASE_IDS and c != SHOP_ONSALE]
     if unknown:
-        parser().error(f"unknown case {', '.join(unknown)}; cases: {', '.join(CASE_IDS)}")
-    cases = [c for c in CASES if c.id in wanted]
+        parser().error(f"unknown case {', '.join(unknown)}; cases: "
+                       f"{', '.join(CASE_IDS + [SHOP_ONSALE])}")
+    shop = args.shop_onsale or SHOP_ONSALE in wanted or (args.cases == "all" and not args.quick)
+    cases = [] if args.shop_onsale else [c for c in CASES if c.id in wanted]
+    if not cases:
+        args.driver = args.driver or "asyncio"  # no reads to drive
     if args.driver is None:
         args.driver = "wrk" if ensure_wrk(not args.no_install) else "asyncio"
     elif args.driver == "wrk" and not ensure_wrk(not args.no_install):
@@ -409,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                     "onsale_clients": args.onsale_clients, "onsale_seats": args.onsale_seats,
                     "driver": args.driver, "sizes": args.sizes, "dbs": args.dbs},
         "setups": [],
+        "shop_onsale": [],
     }
     t0 = time.monotonic()
     tmp = None
@@ -420,13 +452,22 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
     try:
         for db in args.dbs:
-            for size in args.sizes:
+            for size in args.sizes if cases else []:
                 results["setups"] += run_setup(db, size, args, workdir, cases)
+        if shop:
+            from .shop_onsale import run_shop_onsale
+
+            for db in args.dbs:
+                results["shop_onsale"].append(run_shop_onsale(db, args, workdir))
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     results["seconds"] = round(time.monotonic() - t0, 1)
-    print(report.render(results))
+    from .shop_onsale import render as render_shop
+
+    if results["setups"]:
+        print(report.render(results))
+    print(render_shop(results["shop_onsale"]), end="")
     print(f"(driver: {args.driver}; {args.duration:g} s per case after {args.warmup:g} s warm-up, "
           f"median of {args.repeat}; "
           f"{args.connections} connections for reads, {args.clients} clients selling; "
@@ -434,5 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if args.markdown:
-        args.markdown.write_text(report.render(results, markdown=True))
+        args.markdown.write_text((report.render(results, markdown=True)
+                                  if results["setups"] else "")
+                                 + render_shop(results["shop_onsale"], markdown=True))
     return 0
