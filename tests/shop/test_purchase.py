@@ -196,3 +196,26 @@ def test_a_declined_payment_then_another_way_to_pay(shop, customer, hamlet):
     assert takings(shop)["total"] == "32.00"
     assert payments(shop)[0].state == "paid"
     assert orders(shop)[0].state == "paid"
+
+
+def test_a_payment_after_the_hold_ended_is_given_back(shop, customer, hamlet):
+    """The customer took longer at the service than the basket is held: the seats went back on
+    sale, the payment cannot complete the order, and the money is given back, once."""
+    c, _ = start_paying(customer, hamlet)
+    shop.clock.advance(minutes=31)
+    back = c.pay()
+    page = back.follow(status=409)
+    text = words(page)
+    assert "came too late" in text and "£32.00" in text
+    payment = latest_payment(shop)
+    assert payment.state == "refunded"
+    assert payment.detail["refunds"] == {f"late-{payment.id}": 3200}
+    before = snapshot(shop)
+    notify(shop, payment.reference, "paid")  # the service's notification, later
+    c.get(back.location, status=409)  # and the return page again
+    assert snapshot(shop) == before
+    assert latest_payment(shop).detail["refunds"] == {f"late-{payment.id}": 3200}
+    assert counts(shop, hamlet["perf"]) == {"sold": 0, "reserved": 0, "available": 100}
+    assert takings(shop)["total"] == "0.00"
+    assert [o.state for o in orders(shop)] == ["checkout"]
+    assert outbox(shop) == []
