@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,10 +61,20 @@ def order_of_basket(request: Any, basket_id: int) -> ShopOrder | None:
         sa.select(ShopOrder).where(ShopOrder.basket_id == basket_id)).scalar_one_or_none()
 
 
-def checkout(request: Any, basket_id: int, name: str, email: str, method: str) -> ShopOrder:
+def checkout(request: Any, basket_id: int, name: str, email: str, method: str,
+             basket_created: datetime | None = None) -> ShopOrder:
     """The order of ``basket_id`` with these details (made, or updated on a second try), and
-    the basket's metadata saying who it is for (what the box office sees)."""
+    the basket's metadata saying who it is for (what the box office sees).
+
+    An order made before its basket (``basket_created``) was another basket's: one that
+    expired and was deleted, whose id the database gave again (SQLite does). It is started
+    afresh, its links dropped, so that its first customer's link never shows this one's order.
+    """
     order = order_of_basket(request, basket_id)
+    if order is not None and basket_created is not None and order.created < basket_created:
+        request.dbsession.execute(sa.delete(ShopOrderLink).where(ShopOrderLink.order_id
+                                                                 == order.id))
+        order.state, order.deadline, order.created = "checkout", None, request.now
     if order is None:
         order = ShopOrder(basket_id=basket_id, name=name, email=email, method=method,
                           state="checkout", created=request.now)

@@ -426,7 +426,8 @@ def checkout_post(request: Any) -> Any:
             raise PageError("Please choose how to pay", field="method")
         request.session["details"] = {"name": name, "email": email, "email2": email}
         with request.dbsession.begin_nested():
-            order = orders.checkout(request, basket["id"], name, email, method.name)
+            order = orders.checkout(request, basket["id"], name, email, method.name,
+                                    datetime.fromisoformat(basket["created"]))
             payment = start_payment(request, basket["id"], method,
                                     terminal=request.shop_terminal, payer=name, email=email)
             request.shop_order_token = orders.new_link(request, order)

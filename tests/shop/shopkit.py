@@ -20,9 +20,12 @@ import lxml.html
 import sqlalchemy as sa
 import webtest
 from aiosmtpd.controller import Controller
+from pyramid.scripting import prepare
 from pyramid.session import JSONSerializer
 from webob.cookies import SignedSerializer
 
+from xts2_core import settle_overdue
+from xts2_core.baskets.service import delete_expired
 from xts2_core.mail import OutboxMail
 from xts2_core.payments import OnlinePayment
 from xts2_shop import testpay
@@ -206,6 +209,25 @@ def message(raw: bytes) -> EmailMessage:
 def parts(msg: EmailMessage) -> tuple[str, str]:
     """The plain-text and the HTML part of a mail."""
     return (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content())
+
+
+def settle(shop: Any) -> int:
+    """What ``xts2 expire`` does for the payments under way past their bound, on the test's
+    clock: settle them in a transaction of its own (a script's request on the app's registry,
+    as the command's)."""
+    env = prepare(registry=shop.registry)
+    try:
+        request = env["request"]
+        with request.tm:
+            return settle_overdue(request)
+    finally:
+        env["closer"]()
+
+
+def expire(shop: Any) -> int:
+    """The rest of ``xts2 expire`` on the test's clock: delete the expired baskets."""
+    with shop.session() as s:
+        return delete_expired(s, shop.clock.now())
 
 
 def snapshot(shop: Any) -> tuple[Any, ...]:

@@ -14,6 +14,7 @@ from shopkit import (
     all_baskets,
     basket,
     counts,
+    expire,
     items,
     latest_payment,
     message,
@@ -23,6 +24,7 @@ from shopkit import (
     parts,
     payments,
     session_of,
+    settle,
     signer,
     snapshot,
     token_of,
@@ -445,3 +447,33 @@ def test_changing_the_basket_while_a_payment_is_under_way_is_refused(shop, custo
     back.follow(status=303)
     assert counts(shop, hamlet["perf"]) == {"sold": 2, "reserved": 0, "available": 98}
     assert json.dumps(items(shop, latest_payment(shop).basket_id, "payment"))
+
+
+def test_an_order_of_a_basket_long_gone_is_not_the_next_customers(shop, customer, hamlet):
+    """Ann leaves at the payment service; her basket expires and ``xts2 expire`` deletes it.
+    SQLite gives a deleted row's id again (the highest one's), so Bob's new basket may get her
+    basket's id: his order must not become hers, nor hers show his."""
+    ann = customer()
+    ann.add(hamlet["perf"], {hamlet["adult"]: 1})
+    ann.checkout().follow()
+    ann_basket, ann_token = session_of(ann)["order_basket"], session_of(ann)["order"]
+    shop.clock.advance(minutes=31)
+    assert (settle(shop), expire(shop)) == (1, 1)
+
+    bob = customer(REMOTE_ADDR="192.0.2.20")
+    token, page = bob.buy(hamlet["perf"], {hamlet["adult"]: 2}, name="Bob Example",
+                          email="bob@example.org")
+    bob_basket = session_of(bob)["order_basket"]
+    if shop.registry["dbengine"].dialect.name == "sqlite":
+        assert bob_basket == ann_basket  # the case this test is about
+    assert f"Order {bob_basket} for Bob Example" in words(page)
+    assert [(o.basket_id, o.name, o.state) for o in orders(shop) if o.basket_id == bob_basket
+            ] == [(bob_basket, "Bob Example", "paid")]
+    # Ann's link (her cookie holds it) does not show Bob's order.
+    page = ann.get(f"/shop/order/{ann_token}", status="*")
+    assert "Bob" not in page.text and "bob@example.org" not in page.text
+    # Nor does Bob's payment's return page, in her browser.
+    page = ann.get(f"/shop/pay/{latest_payment(shop).id}/return", status="*")
+    if page.status_int == 303:
+        page = page.follow(status="*")
+    assert "Bob" not in page.text and "bob@example.org" not in page.text

@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from pyramid.scripting import prepare
 from shopkit import (
     ANN,
     SHOP_SETTINGS,
@@ -22,11 +21,11 @@ from shopkit import (
     outbox,
     parts,
     payments,
+    settle,
     takings,
     words,
 )
 
-from xts2_core import settle_overdue
 from xts2_core.testing import write_ini
 
 
@@ -37,19 +36,6 @@ def hamlet(shop: Any) -> dict[str, int]:
     ids = shop.ids
     return {"perf": ids.perfs[("Hamlet", "2026-12-01T19:30")],
             "adult": ids.tickettypes[("Hamlet", "Adult")]}
-
-
-def settle(shop: Any) -> int:
-    """What ``xts2 expire`` does for the payments under way past their bound, on the test's
-    clock: settle them in a transaction of its own (a script's request on the app's registry,
-    as the command's)."""
-    env = prepare(registry=shop.registry)
-    try:
-        request = env["request"]
-        with request.tm:
-            return settle_overdue(request)
-    finally:
-        env["closer"]()
 
 
 def test_a_reservation_is_paid_and_collected_at_the_box_office(shop, customer, hamlet):
