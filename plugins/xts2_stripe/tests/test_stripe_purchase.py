@@ -204,3 +204,17 @@ def test_a_changed_basket_after_a_decline_cancels_the_first_payment_intent(
     assert payments(venue)[0].detail["cancelled_at_stripe"] is True
     venue.localstripe.pay(second, VISA)
     assert "/shop/order/" in ann.back(payment(venue).id, status=303).location
+
+
+def test_a_second_try_after_the_payment_intent_was_cancelled_at_stripe(
+        venue: Any, customer: Any) -> None:
+    ann, first, _ = buy(venue, customer)
+    venue.localstripe.pay(first, DECLINED)
+    ann.back(payment(venue).id, status=303)
+    venue.localstripe.client().v1.payment_intents.cancel(first)  # in Stripe's dashboard
+    second = intent_of(ann.checkout())  # the same payment, a new PaymentIntent (a new key)
+    assert second != first
+    p = payment(venue)
+    assert (len(payments(venue)), p.reference, p.detail["attempt"]) == (1, second, 1)
+    venue.localstripe.pay(second, VISA)
+    assert "/shop/order/" in ann.back(p.id, status=303).location
