@@ -43,6 +43,7 @@ from xts2_core import (
     locks_enabled,
 )
 
+from .codes import CODES
 from .counts import SUMS_BY_PERFORMANCE_TICKETTYPE, SUMS_BY_TICKETTYPE, counts_of, is_past
 from .labels import performance_label, tickets
 from .models import Performance, Show, Ticket, TicketType
@@ -283,7 +284,9 @@ def describe_item(request: Any, item: BasketItem) -> E | None:
     """``<ticket performance show showname start tickettype tickettypename refund/>`` from the
     item's snapshot, with ``refundof`` on a refund that names its original, and ``refunded`` and
     ``refunding`` on a sale in a closed basket (its refunds by ``item.refundof`` done and
-    waiting: one query for the whole basket, see :data:`REFUNDS`)."""
+    waiting: one query for the whole basket, see :data:`REFUNDS`), and the codes of its
+    tickets (``<code>``, a list in JSON; valid ones only) on a sale in a closed basket (one query
+    for the whole basket too, none in the request that closed it: :data:`codes.CODES`)."""
     if item.type != ITEM_TYPE:
         return None
     d = item.detail or {}
@@ -300,6 +303,10 @@ def describe_item(request: Any, item: BasketItem) -> E | None:
         refunds = REFUNDS.of(request, item.basket_id)
         if refunds is not None:
             attrs["refunded"], attrs["refunding"] = refunds.get(item.id, (0, 0))
+        codes = CODES.of(request, item.basket_id)
+        if codes is not None:
+            return E("ticket", attrs, [E("code", text=c, many=True)
+                                       for c in codes.get(item.id, ())], lists=("code",))
     return E("ticket", attrs)
 
 

@@ -78,3 +78,42 @@ class Ticket(Base):
     #: original stays, as reopening its basket is refused while it has refunds). ``NULL`` for a
     #: sale and for a refund counted per performance and ticket type only.
     refundof: Mapped[int | None] = mapped_column(BigId, index=True)
+
+
+class TicketCode(Base):
+    """The code of one ticket: what its holder shows at the door (see :mod:`xts2_tickets.codes`).
+
+    Issued when the basket that sells the ticket closes, one per ticket (an item of quantity 3
+    has three). ``item_id`` is the sale; the database sets it to ``NULL`` when the item goes
+    (removed from a reopened basket): the code stays, and is voided when that basket closes
+    again, so the door can say "given back" rather than "unknown". ``basket_id`` is the basket
+    the code was last closed in (no foreign key: kept for what the door says, and never a basket
+    that closed while the code's item is elsewhere).
+
+    ``voided``: no longer valid, since then, ``voided_why`` (``refund`` or ``removed``) and
+    ``voided_in`` the basket whose close voided it; ``voided_by`` the refund item (``NULL`` once
+    that item is removed, so a reopened refund basket that closes without it gives the codes
+    back). ``admitted``/``admitted_terminal``: when and where the door let it in (the first scan
+    wins: a conditional ``UPDATE``); ``undone``/``undone_terminal``: the last admission undone.
+    """
+
+    __tablename__ = "tickets_code"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    item_id: Mapped[int | None] = mapped_column(
+        BigId, sa.ForeignKey("core_basket_item.id", ondelete="SET NULL"), index=True)
+    basket_id: Mapped[int] = mapped_column(BigId, index=True)
+    performance_id: Mapped[int] = mapped_column(
+        BigId, sa.ForeignKey("tickets_performance.id"), index=True)
+    tickettype_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("tickets_tickettype.id"))
+    issued: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_why: Mapped[str | None] = mapped_column(sa.String(10))
+    voided_by: Mapped[int | None] = mapped_column(
+        BigId, sa.ForeignKey("core_basket_item.id", ondelete="SET NULL"))
+    voided_in: Mapped[int | None] = mapped_column(BigId, index=True)
+    admitted: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    admitted_terminal: Mapped[int | None] = mapped_column(BigId)
+    undone: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_terminal: Mapped[int | None] = mapped_column(BigId)

@@ -1,5 +1,6 @@
 """The ``tickets`` plugin's hook implementations: the ``tickets`` servlet, the ``ticket`` item
-type, the ``shows`` season section, the ``performance`` and ``show`` reports and its migrations.
+type and its codes, the ``shows`` season section, the ``performance`` and ``show`` reports and
+its migrations.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from xts2_core import (
     hookimpl,
 )
 
+from . import codes, items, models  # noqa: F401  (models: the tables join Base.metadata)
 from . import commands as c
-from . import items, models  # noqa: F401  (models: the tables join Base.metadata)
 from .reports import REPORT_TYPES, stats
 from .season import SHOWS_SECTION
 
@@ -73,6 +74,7 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 @hookimpl
 def basket_closed(request: Any, basket: Basket) -> None:
     items.REFUNDS.basket_closed(request, basket)
+    codes.basket_closed(request, basket)
 
 
 @hookimpl
