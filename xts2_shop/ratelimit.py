@@ -41,8 +41,11 @@ def count_new_basket(request: Any) -> None:
     now, window = request.now, timedelta(seconds=shop.rate_window)
     db = request.dbsession
     insert = (sqlite_insert if is_sqlite(db) else postgresql_insert)(ShopRate.__table__)
+    # Whether the row was made is what RETURNING says: psycopg's rowcount of an INSERT ... ON
+    # CONFLICT DO NOTHING is -1 here, which counted every basket as an address's first.
     if db.execute(insert.values(address=address, window_start=now, count=1)
-                  .on_conflict_do_nothing(index_elements=["address"])).rowcount:
+                  .on_conflict_do_nothing(index_elements=["address"])
+                  .returning(ShopRate.__table__.c.address)).first() is not None:
         # A new address: old windows of others are swept now and then, here.
         db.execute(sa.delete(ShopRate).where(ShopRate.window_start <= now - window))
         return
