@@ -219,3 +219,31 @@ def test_a_payment_after_the_hold_ended_is_given_back(shop, customer, hamlet):
     assert takings(shop)["total"] == "0.00"
     assert [o.state for o in orders(shop)] == ["checkout"]
     assert outbox(shop) == []
+
+
+def test_a_declined_payment_then_a_changed_basket_pays_anew(shop, customer, hamlet):
+    """Declined; the customer takes a line out (the amount changes): a new payment, and the old
+    one, should the service take it after all, is given back - nothing is paid twice."""
+    c, _ = start_paying(customer, hamlet)
+    c.pay("declined").follow(status=303)
+    page = c.get("/shop/basket")
+    (concession,) = [i for i in items(shop, latest_payment(shop).basket_id, "ticket")
+                     if i["quantity"] == 1]
+    remove = next(f for f in page.forms.values()
+                  if "item" in f.fields and f["item"].value == str(concession["id"]))
+    assert "£24.00" in words(remove.submit(status=303).follow())
+    service = c.checkout().follow()
+    assert "Pay £24.00" in words(service)
+    old, new = payments(shop)
+    assert (old.state, old.amount, new.state, new.amount) == ("cancelled", 3200, "pending", 2400)
+    back = c.pay()
+    order = back.follow(status=303)
+    assert "your order is confirmed" in words(order.follow())
+    # The service takes the old payment after all: it cannot pay the order twice.
+    notify(shop, old.reference, "paid")
+    old, new = payments(shop)
+    assert (old.state, new.state) == ("refunded", "paid")
+    assert old.detail["refunds"] == {f"late-{old.id}": 3200}
+    (paid,) = items(shop, new.basket_id, "payment")
+    assert paid["value"] == "-24.00"
+    assert takings(shop)["total"] == "24.00"
