@@ -11,7 +11,8 @@ from xts2_core import Base, BigId
 class Stock(Base):
     """Something the cafe sells. ``level`` is how many are on the shelf (``None``: not tracked);
     closing a basket lowers it, reopening restores it. ``loaded_level`` is the level the season
-    file last stated, so that loading the same file again does not undo the sales since."""
+    file last stated, so that loading the same file again does not undo the sales since.
+    ``online``: offered in the venue's online shop too (``shop_offers``)."""
 
     __tablename__ = "cafe_stock"
 
@@ -23,6 +24,7 @@ class Stock(Base):
     level: Mapped[int | None]
     loaded_level: Mapped[int | None]
     onsale: Mapped[bool] = mapped_column(default=True)
+    online: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class CafeLine(Base):

@@ -1,5 +1,6 @@
 """The ``cafe`` plugin's hook implementations: the ``cafe`` servlet, ``cafe`` basket items, the
-``stock`` season section and the cafe's stats. It depends on the core only."""
+``stock`` season section, the cafe's stats and its offers in the online shop. It depends on the
+core only."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from xts2_core import (
     NewItem,
     SeasonSection,
     Servlet,
+    ShopOffer,
     hookimpl,
 )
 
-from . import commands, items, season, stock
+from . import commands, items, season, shop, stock
 from .models import CafeLine, Stock
 
 
@@ -83,6 +85,12 @@ def basket_closed(request: Any, basket: Basket) -> None:
 @hookimpl
 def basket_reopened(request: Any, basket: Basket) -> None:
     stock.shift_levels(request, basket, +1)
+
+
+@hookimpl
+def shop_offers(request: Any) -> list[ShopOffer]:
+    # The stock marked online (season file ``online: true``), whatever the basket holds.
+    return shop.offers(request)
 
 
 @hookimpl

@@ -3,7 +3,8 @@
 Entries match by name, so loading a file twice changes nothing. ``level`` is a stock take: it sets
 the level when it differs from the level the file stated last time, and is otherwise left alone, so
 reloading an unchanged file (to add a show, say) does not undo the sales since. Without ``level``
-the item is not tracked.
+the item is not tracked. ``online: true`` offers the item in the venue's online shop too (off by
+default: the counter's stock is not for sale online unless the file says so).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class StockEntry(Entry):
     category: str = Field(min_length=1, max_length=50, pattern=VISIBLE)
     level: int | None = Field(None, ge=0)
     onsale: bool = True
+    online: bool = False
 
 
 def load_stock(ctx: LoadContext, entries: list[StockEntry]) -> None:
@@ -48,6 +50,7 @@ def load_stock(ctx: LoadContext, entries: list[StockEntry]) -> None:
         stock.price = e.price
         stock.category = e.category.strip()
         stock.onsale = e.onsale
+        stock.online = e.online
     ctx.dbsession.flush()
 
 
@@ -60,7 +63,8 @@ def demo_stock(today: date) -> list[dict[str, Any]]:
         {"name": "Flapjack", "price": "2.50", "category": "snacks", "level": 24},
         {"name": "Crisps", "price": "1.00", "category": "snacks", "level": 60},
         {"name": "Ice cream", "price": "3.00", "category": "snacks", "level": 40},
-        {"name": "Programme", "price": "5.00", "category": "merchandise", "level": 100},
+        {"name": "Programme", "price": "5.00", "category": "merchandise", "level": 100,
+         "online": True},
     ]
 
 
