@@ -19,6 +19,7 @@ from xts2_core import (
     NewItem,
     ReportType,
     SeasonSection,
+    ShopOffer,
     StaticFiles,
     hookimpl,
 )
@@ -27,6 +28,7 @@ from .donation import ITEM, ITEM_TYPE, donation_element, new_donation
 from .filters import GIFTAID
 from .report import REPORT
 from .settings import SECTION
+from .shop import offers
 
 
 @hookimpl
@@ -74,6 +76,12 @@ def register_season_sections() -> list[SeasonSection]:
 @hookimpl
 def register_migrations() -> list[str]:
     return [str(Path(__file__).parent / "migrations" / "versions")]
+
+
+@hookimpl
+def shop_offers(request: Any) -> list[ShopOffer]:
+    # "Add a donation" in the online shop, when the season file says donations: [{online: true}].
+    return offers(request)
 
 
 @hookimpl

@@ -4,8 +4,9 @@ A season file sets them with one entry::
 
     donations:
       - maximum: "500.00"     # the largest single donation a terminal may take
+        online: true          # the online shop offers "Add a donation" (default false)
 
-Unset (no section, or ``maximum`` left out) means :data:`DEFAULT_MAXIMUM`.
+Unset (no section, or a key left out) means :data:`DEFAULT_MAXIMUM`, and no offer in the shop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from xts2_core import (
 #: The largest single donation when the season file sets none: 1000.00.
 DEFAULT_MAXIMUM = 100000
 MAXIMUM = "maximum"
+#: Kept as ``"true"`` when the season file says ``online: true``; no row otherwise.
+ONLINE = "online"
 
 
 class DonationsSetting(Base):
@@ -46,6 +49,7 @@ class DonationsEntry(Entry):
     """The one entry of the ``donations`` section."""
 
     maximum: SeasonMoney | None = Field(None, gt=0)
+    online: bool = False
 
 
 def maximum(dbsession: Any) -> int:
@@ -54,23 +58,37 @@ def maximum(dbsession: Any) -> int:
     return parse_money(row.value) if row is not None else DEFAULT_MAXIMUM
 
 
-def _load(ctx: LoadContext, entries: list[DonationsEntry]) -> None:
-    if len(entries) > 1:
-        raise SeasonError("takes one entry (the settings), not a list of them")
-    value = entries[0].maximum if entries else None
-    row = ctx.dbsession.get(DonationsSetting, MAXIMUM)
+def shop_settings(dbsession: Any) -> tuple[bool, int]:
+    """Whether the online shop offers donations, and the largest single donation: one query."""
+    rows = dict(dbsession.execute(sa.select(DonationsSetting.key, DonationsSetting.value)
+                                  .where(DonationsSetting.key.in_((ONLINE, MAXIMUM)))).all())
+    top = parse_money(rows[MAXIMUM]) if MAXIMUM in rows else DEFAULT_MAXIMUM
+    return rows.get(ONLINE) == "true", top
+
+
+def _set(ctx: LoadContext, key: str, value: str | None) -> None:
+    """The setting ``key`` is ``value`` (``None``: unset, no row)."""
+    row = ctx.dbsession.get(DonationsSetting, key)
     if value is None:
         if row is not None:
             ctx.dbsession.delete(row)
     elif row is None:
-        ctx.dbsession.add(DonationsSetting(key=MAXIMUM, value=format_money(value)))
+        ctx.dbsession.add(DonationsSetting(key=key, value=value))
     else:
-        row.value = format_money(value)
+        row.value = value
+
+
+def _load(ctx: LoadContext, entries: list[DonationsEntry]) -> None:
+    if len(entries) > 1:
+        raise SeasonError("takes one entry (the settings), not a list of them")
+    entry = entries[0] if entries else DonationsEntry()
+    _set(ctx, MAXIMUM, format_money(entry.maximum) if entry.maximum is not None else None)
+    _set(ctx, ONLINE, "true" if entry.online else None)
     ctx.dbsession.flush()
 
 
 def _demo(today: date) -> list[dict[str, Any]]:
-    return [{"maximum": format_money(DEFAULT_MAXIMUM)}]
+    return [{"maximum": format_money(DEFAULT_MAXIMUM), "online": True}]
 
 
 SECTION = SeasonSection("donations", DonationsEntry, _load, demo=_demo)
