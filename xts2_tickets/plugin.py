@@ -1,6 +1,6 @@
-"""The ``tickets`` plugin's hook implementations: the ``tickets`` servlet, the ``ticket`` item
-type and its codes, the ``shows`` season section, the ``performance`` and ``show`` reports and
-its migrations.
+"""The ``tickets`` plugin's hook implementations: the ``tickets`` servlet (with the door's
+commands), the ``ticket`` item type and its codes, the ``shows`` season section, the
+``performance`` and ``show`` reports and its migrations.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from xts2_core import (
     hookimpl,
 )
 
-from . import codes, items, models  # noqa: F401  (models: the tables join Base.metadata)
+from . import codes, door, items, models  # noqa: F401  (models: the tables join Base.metadata)
 from . import commands as c
+from .eticket import GetTicketsParams, gettickets
 from .reports import REPORT_TYPES, stats
 from .season import SHOWS_SECTION
 
@@ -42,6 +43,13 @@ def register_servlets() -> list[Servlet]:
         Command("gettickettypes", c.gettickettypes, params=c.ShowParam, **P),
         Command("holdbacktickets", c.holdbacktickets, "admin", c.HoldBack,
                 changes_state=True),
+        # Tickets to show (docs/providers/tickets.md): the shop's and the client's.
+        Command("gettickets", gettickets, "terminal", GetTicketsParams, formats=("pdf",)),
+        # The door (docs/providers/tickets.md, "Check-in"): staff terminals.
+        Command("checkin", door.checkin, "terminal", door.CheckinParams, changes_state=True),
+        Command("uncheckin", door.uncheckin, "terminal", door.UncheckinParams,
+                changes_state=True),
+        Command("getdoorlist", door.getdoorlist, "terminal", door.DoorListParams),
     ])]
 
 

@@ -163,6 +163,14 @@ def test_a_refund_voids_as_many_codes_as_it_returns_when_its_basket_closes(venue
     assert _codes(venue, b)[item] == []
 
 
+def test_a_refund_voids_codes_not_yet_admitted_first(venue, hamlet):
+    b, item = _sale(venue, hamlet, 2)
+    first, second = _codes(venue, b)[item]
+    venue.call("tickets/checkin", {"code": second, "performance": hamlet})
+    _refund(venue, item, 1)
+    assert _codes(venue, b)[item] == [second]
+
+
 def test_a_refund_that_names_no_item_voids_no_code(venue, hamlet):
     b, item = _sale(venue, hamlet, 2)
     codes = _codes(venue, b)[item]
@@ -191,6 +199,52 @@ def test_a_reopened_basket_keeps_its_codes_and_issues_new_ones_for_new_items(ven
     assert after[item] == codes                            # the same codes, in order
     assert len(after[new]) == 2 and not set(after[new]) & set(codes)
     assert len(_rows(venue)) == 4
+
+
+def test_an_item_removed_while_reopened_loses_its_codes_when_the_basket_closes(venue, hamlet):
+    b = venue.basket()
+    keep = venue.add(b, hamlet, venue.ids["Hamlet/Adult"], 1)["item"]["id"]
+    drop = venue.add(b, hamlet, venue.ids["Hamlet/Concession"], 2)["item"]["id"]
+    venue.settle(b)
+    codes = _codes(venue, b)
+    _reopen(venue, b)
+    settle = next(i["id"] for i in _items(venue, b) if i["type"] == "settle")
+    venue.call("baskets/removeitem", {"basket": b, "item": drop})
+    venue.call("baskets/removeitem", {"basket": b, "item": settle})
+    # still not voided while the basket is open: the door says "not paid"
+    assert _rows(venue, "voided IS NOT NULL") == []
+    answer = venue.call("tickets/checkin", {"code": codes[drop][0], "performance": hamlet})
+    assert answer["checkin"]["result"] == "notpaid"
+    venue.settle(b)
+    assert _codes(venue, b) == {keep: codes[keep]}
+    voided = _rows(venue, "voided IS NOT NULL")
+    assert sorted(v.code for v in voided) == sorted(codes[drop])
+    assert {(v.voided_by, v.voided_in) for v in voided} == {(None, b)}
+    answer = venue.call("tickets/checkin", {"code": codes[drop][0], "performance": hamlet})
+    assert answer["checkin"]["result"] == "givenback"
+
+
+def test_a_new_item_never_inherits_the_codes_of_a_removed_one(venue, hamlet):
+    """SQLite gives a new row the id of a deleted row that had the highest: the codes of a
+    removed item must not pass to the next item that happens to get its id."""
+    b = venue.basket()
+    venue.add(b, hamlet, venue.ids["Hamlet/Adult"], 1)
+    venue.settle(b)
+    _reopen(venue, b)
+    items = _items(venue, b)
+    old = next(i["id"] for i in items if i["type"] == "ticket")
+    old_codes = [r.code for r in _rows(venue, "item_id = :i", i=old)]
+    for i in items:
+        venue.call("baskets/removeitem", {"basket": b, "item": i["id"]})
+    other = venue.ids["Hamlet@2026-12-02T19:30"]
+    new = venue.add(b, other, venue.ids["Hamlet/Adult"], 1)["item"]["id"]
+    venue.settle(b)
+    codes = _codes(venue, b)
+    assert list(codes) == [new] and codes[new] != old_codes
+    answer = venue.call("tickets/checkin", {"code": old_codes[0], "performance": hamlet})
+    assert answer["checkin"]["result"] == "givenback"
+    answer = venue.call("tickets/checkin", {"code": codes[new][0], "performance": other})
+    assert answer["checkin"]["result"] == "admitted"
 
 
 def test_an_item_moved_out_of_a_reopened_basket_takes_its_codes_along(venue, hamlet):
