@@ -37,6 +37,7 @@ from .counts import (
     LATE_SALES,
     NOW,
     Counts,
+    count_admitted,
     counts_element,
     counts_for,
     counts_of,
@@ -89,7 +90,8 @@ STATUS = Literal["onsale", "soldout", "past"]
 # -- answers (their JSON schemas, published in GET /v2/openapi.json) ---------------------------
 
 class CountsOut(Answer):
-    """``<counts>``: ``available = max(0, capacity - sold - reserved - heldback)``."""
+    """``<counts>``: ``available = max(0, capacity - sold - reserved - heldback)``; ``admitted``
+    (tickets the door let in) on ``getperformance`` and ``getnowandnext``."""
 
     performance: int
     capacity: Count
@@ -97,6 +99,7 @@ class CountsOut(Answer):
     reserved: Count
     heldback: Count
     available: Count
+    admitted: Count | None = None
 
 
 class ShowOut(Answer):
@@ -339,7 +342,8 @@ class PerformanceParam(Params):
 
 @answers(PerformanceAnswer)
 def getperformance(request: Any, p: PerformanceParam) -> E:
-    """``<performance id show showname start status><counts/><tickettypes>…</tickettypes>``."""
+    """``<performance id show showname start status><counts/><tickettypes>…</tickettypes>``;
+    its counts carry ``admitted``."""
     perf = get_performance(request, p.performance)
     db = request.dbsession
     now = request.now
@@ -350,6 +354,7 @@ def getperformance(request: Any, p: PerformanceParam) -> E:
     counts = Counts(perf.id, perf.capacity, perf.heldback,
                     sold=sum(s.sold for s in by_type.values()),
                     reserved=sum(s.reserved for s in by_type.values()))
+    count_admitted(db, [counts])
     rows = []
     for t in types:
         s = by_type.get(t.id)
@@ -479,11 +484,13 @@ _NOWANDNEXT = (
 
 @answers(NowAndNextAnswer)
 def getnowandnext(request: Any, p: GetNowAndNext) -> E:
-    """The next ``n`` performances whose start is at most 60 minutes ago, by start."""
+    """The next ``n`` performances whose start is at most 60 minutes ago, by start; their
+    counts carry ``admitted``."""
     now = request.now
     rows = request.dbsession.execute(
         _NOWANDNEXT, {"since": now - LATE_SALES, "n": p.n}).all()
     counts = counts_for(request.dbsession, now, rows)
+    count_admitted(request.dbsession, counts.values())
     return elist("nowandnext", [_performance_with_counts(r, r.showname, counts[r.id], now)
                                 for r in rows])
 

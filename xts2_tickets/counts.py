@@ -7,7 +7,9 @@ performances.
   or not yet expired) — a refund waiting in an open basket frees no seat until it closes;
 - ``refunding``: anti-tickets in live open baskets (not shown; refunds are checked against
   ``sold - refunding`` so two open refunds cannot return the same ticket);
-- ``available = max(0, capacity - sold - reserved - heldback)``.
+- ``available = max(0, capacity - sold - reserved - heldback)``;
+- ``admitted`` (``getperformance`` and ``getnowandnext`` only): valid tickets the door let in
+  (codes not voided, in closed baskets, admitted), one more grouped query over ``tickets_code``.
 
 A performance whose start is more than :data:`LATE_SALES` ago is ``past``: it is no longer sold.
 
@@ -29,7 +31,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 
 from xts2_core import Basket, BasketItem, E, UTCDateTime
 
-from .models import Performance, Ticket
+from .models import Performance, Ticket, TicketCode
 
 #: How long after its start a performance is still sold (latecomers) and shown as now-and-next.
 LATE_SALES = timedelta(minutes=60)
@@ -55,6 +57,8 @@ class Counts:
     sold: int = 0
     reserved: int = 0
     refunding: int = 0
+    #: Tickets admitted at the door; ``None``: not counted (``<counts>`` leaves it out).
+    admitted: int | None = None
 
     @property
     def available(self) -> int:
@@ -67,7 +71,7 @@ class Counts:
 
     def element(self) -> E:
         return counts_element(self.performance, self.capacity, self.heldback, self.sold,
-                              self.reserved)
+                              self.reserved, self.admitted)
 
 
 def is_past(start: datetime, now: datetime) -> bool:
@@ -195,13 +199,15 @@ def counts_rows(dbsession: Any, now: datetime, ids: list[int]) -> dict[int, Any]
     return {row[0]: row for row in dbsession.connection().execute(statement, params)}
 
 
-def counts_element(performance: int, capacity: int, heldback: int, sold: int, reserved: int
-                   ) -> E:
-    """``<counts performance capacity sold reserved heldback available/>``."""
+def counts_element(performance: int, capacity: int, heldback: int, sold: int, reserved: int,
+                   admitted: int | None = None) -> E:
+    """``<counts performance capacity sold reserved heldback available admitted/>``
+    (``admitted`` where it is counted)."""
     return E("counts", {
         "performance": performance, "capacity": capacity, "sold": sold, "reserved": reserved,
         "heldback": heldback,
         "available": max(0, capacity - sold - reserved - heldback),
+        "admitted": admitted,
     })
 
 
@@ -243,3 +249,24 @@ def counts_for(dbsession: Any, now: datetime, performances: Iterable[Any]
     perfs = list(performances)
     sums = sums_by_performance(dbsession, now, [p.id for p in perfs])
     return {p.id: counts_of(p, sums.get(p.id)) for p in perfs}
+
+
+#: Tickets admitted of the performances ``ids``: codes not voided, in closed baskets, that the
+#: door let in; parameter ``ids``.
+ADMITTED_BY_PERFORMANCE = (
+    sa.select(TicketCode.performance_id, sa.func.count().label("admitted"))
+    .join(Basket, Basket.id == TicketCode.basket_id)
+    .where(TicketCode.performance_id.in_(IDS), TicketCode.admitted.is_not(None),
+           TicketCode.voided.is_(None), Basket.state == "closed")
+    .group_by(TicketCode.performance_id))
+
+
+def count_admitted(dbsession: Any, counts: Iterable[Counts]) -> None:
+    """Set ``admitted`` of each of ``counts`` (one query for them all)."""
+    counts = list(counts)
+    if not counts:
+        return
+    found = dict(dbsession.connection().execute(
+        ADMITTED_BY_PERFORMANCE, {"ids": [c.performance for c in counts]}).all())
+    for c in counts:
+        c.admitted = int(found.get(c.performance, 0))

@@ -1,5 +1,6 @@
 """``tickets/checkin`` and ``tickets/uncheckin`` (API.md §12): every door answer, the forgiving
-code input, bad input, retries with the same ``opid`` and the rules for undoing an admission."""
+code input, bad input, retries with the same ``opid``, the rules for undoing an admission, and
+the ``admitted`` count."""
 
 from __future__ import annotations
 
@@ -275,6 +276,34 @@ def test_uncheckin_replays_with_the_same_opid(venue, hamlet):
     assert again.body == first.body and again.headers["X-XTS2-Replayed"] == "true"
     assert venue.get("/v2/tickets/uncheckin", {**params, "opid": "undo-2"},
                      status=409).json["error"]["code"] == "conflict"
+
+
+# -- the admitted count ----------------------------------------------------------------------
+
+def test_getperformance_and_getnowandnext_count_admitted(venue, hamlet):
+    _, item, codes = _sold(venue, hamlet, 3)
+    _, _, (other,) = _sold(venue, venue.ids["Hamlet@2026-12-02T19:30"])
+
+    def admitted():
+        p = venue.call("tickets/getperformance", {"performance": hamlet}, key=False)
+        now = venue.call("tickets/getnowandnext", {"n": 10}, key=False)["nowandnext"]
+        mine = next(x for x in now if x["id"] == hamlet)
+        assert mine["counts"]["admitted"] == p["performance"]["counts"]["admitted"]
+        return p["performance"]["counts"]["admitted"]
+
+    assert admitted() == 0
+    checkin(venue, codes[0], hamlet)
+    checkin(venue, codes[1], hamlet)
+    checkin(venue, other, venue.ids["Hamlet@2026-12-02T19:30"])
+    checkin(venue, codes[2], venue.ids["Hamlet@2026-12-02T19:30"])   # wrong door: not counted
+    assert admitted() == 2
+    uncheckin(venue, codes[1])
+    assert admitted() == 1
+    # getticketcounts stays as it was: no admitted there
+    counts = venue.call("tickets/getticketcounts", {"performance": hamlet})["ticketcounts"][0]
+    assert "admitted" not in counts
+    root = venue.xml("tickets/getperformance", {"performance": hamlet})
+    assert root.find("performance/counts").get("admitted") == "1"
 
 
 def test_undo_window_is_measured_from_the_admission(venue, hamlet):

@@ -97,6 +97,15 @@ def test_the_xml_form(venue, hamlet):
     assert all(len(t.get("ending")) == 4 for t in tickets)
 
 
+def test_counts_agree_with_getperformance(venue, hamlet):
+    _, _, codes = _booking(venue, hamlet, 3, "Smith")
+    for code in codes[:2]:
+        venue.call("tickets/checkin", {"code": code, "performance": hamlet})
+    body = doorlist(venue, hamlet)
+    counts = venue.call("tickets/getperformance", {"performance": hamlet})["performance"]["counts"]
+    assert (body["sold"], body["admitted"]) == (counts["sold"], counts["admitted"]) == (3, 2)
+
+
 def test_bad_and_unknown_performance(venue):
     body = venue.call("tickets/getdoorlist", {}, status=400)
     assert (body["error"]["code"], body["error"]["param"]) == ("bad_param", "performance")

@@ -63,7 +63,7 @@ def test_getperformance_counts_and_tickettypes(venue):
     assert p["id"] == perf and p["show"] == venue.ids["Hamlet"] and p["showname"] == "Hamlet"
     assert p["start"] == "2026-12-01T19:30:00+00:00" and p["status"] == "onsale"
     assert p["counts"] == {"performance": perf, "capacity": 10, "sold": 2, "reserved": 1,
-                           "heldback": 0, "available": 7}
+                           "heldback": 0, "available": 7, "admitted": 0}
     assert p["tickettypes"] == [
         {"id": adult, "name": "Adult", "price": "12.00", "sold": 2, "reserved": 0},
         {"id": concession, "name": "Concession", "price": "8.00", "sold": 0, "reserved": 1},
@@ -166,7 +166,8 @@ def test_getnowandnext(venue):
         "id": venue.ids["Hamlet@2026-12-02T19:30"], "show": venue.ids["Hamlet"],
         "showname": "Hamlet", "start": "2026-12-02T19:30:00+00:00", "status": "onsale",
         "counts": {"performance": venue.ids["Hamlet@2026-12-02T19:30"], "capacity": 120,
-                   "sold": 0, "reserved": 0, "heldback": 4, "available": 116}}
+                   "sold": 0, "reserved": 0, "heldback": 4, "available": 116,
+                   "admitted": 0}}
     perfs = venue.call("tickets/getnowandnext", {"n": 2})["nowandnext"]
     assert [p["start"][:16] for p in perfs] == ["2026-11-30T11:30", "2026-11-30T19:00"]
 
