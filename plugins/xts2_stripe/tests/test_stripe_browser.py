@@ -31,6 +31,7 @@ from stripekit import (
     season,
     settings,
 )
+
 from xts2_stripe.models import StripeEvent
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]

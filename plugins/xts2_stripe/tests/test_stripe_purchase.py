@@ -22,6 +22,7 @@ from stripekit import (
     post_event,
     rows,
 )
+
 from xts2_stripe.models import StripeEvent
 
 

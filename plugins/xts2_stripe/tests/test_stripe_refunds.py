@@ -20,9 +20,9 @@ from stripekit import (
     post_event,
     rows,
 )
-from xts2_stripe.models import StripeEvent
 
 from xts2_core import Conflict, lock_payment
+from xts2_stripe.models import StripeEvent
 
 
 def paid_order(venue: Any, customer: Any, card: str = VISA) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from stripekit import ENV, settings
-from xts2_stripe.settings import StripeSettings, StripeSettingsError
 
 from xts2_core import payment_methods
 from xts2_core.testing import assert_migrations_match_models
+from xts2_stripe.settings import StripeSettings, StripeSettingsError
 
 
 def test_not_configured_no_method_and_no_webhook(xts2_app_factory: Any) -> None:

@@ -23,6 +23,7 @@ from stripekit import (
     rows,
     settings,
 )
+
 from xts2_stripe.models import StripeEvent
 
 
