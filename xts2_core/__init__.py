@@ -10,7 +10,7 @@ from .answers import Answer, Count, DateTimeText, MoneyText
 from .baskets.filters import BasketFilter
 from .baskets.service import item_value_sum
 from .calls import call_command
-from .db import Base, UTCDateTime, for_update, is_sqlite, locks_enabled
+from .db import Base, UTCDateTime, for_update, is_sqlite, is_transient, locks_enabled
 from .errors import (
     BadParam,
     Conflict,
@@ -83,6 +83,6 @@ __all__ = [
     "XTSError", "answers", "elist", "emap", "for_update", "format_datetime", "format_money",
     "hookimpl", "call_command", "OnlinePayment", "PaymentMethod", "cancel_payment", "confirm_payment",
     "fail_payment", "find_payment", "lock_payment", "payment_methods", "payments_of", "settle_overdue",
-    "start_payment", "ShopOffer",
+    "start_payment", "ShopOffer", "is_transient",
     "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params", "queue_mail",
 ]

@@ -36,6 +36,7 @@ from xts2_core import (
     confirm_payment,
     fail_payment,
     find_payment,
+    is_transient,
 )
 
 from . import method, service
@@ -157,14 +158,10 @@ HANDLERS = {
 
 
 def _busy(exc: BaseException) -> bool:
-    """A database that could not be had in time (locked, a serialization failure, a deadlock,
-    unreachable): Stripe may send the event again."""
-    if type(exc).__name__ == "QueueTimeout":  # the core's SQLite writer queue waited too long
-        return True
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-        return True
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) in {"40001", "40P01", "55P03"}
+    """A database that could not be had in time (the core's transient errors: locked, a
+    serialization failure, a deadlock, the writer queue's wait) or not reached at all: Stripe
+    may send the event again."""
+    return is_transient(exc) or isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
 def webhook_failed(exc: Exception, request: Any) -> Response:
