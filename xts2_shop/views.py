@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from pyramid.csrf import check_csrf_token, get_csrf_token
 from pyramid.httpexceptions import HTTPException, HTTPFound, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.response import Response
 from pyramid.session import SignedCookieSessionFactory
 
 from xts2_core import (
@@ -37,7 +38,7 @@ from xts2_core.db import begin_write
 from xts2_core.mail import mail_address
 from xts2_core.models import Operation, Setting
 
-from . import orders, ratelimit
+from . import etickets, orders, ratelimit
 from .settings import ShopSettings
 
 SESSION_COOKIE = "xts2shop"
@@ -492,8 +493,29 @@ def order_view(request: Any) -> Any:
         basket = None
     paid = [i for i in (basket or {}).get("item") or [] if i["type"] == "payment"]
     lines = [i for i in orders.order_lines(basket) if i["type"] != "payment"]
+    # The tickets to show at the door: a paid order's (its basket closed), never a reservation's.
+    tickets = (etickets.order_tickets(request, order.basket_id)
+               if basket is not None and order.state == "paid" else [])
     return page(request, "order.jinja2", order=order, basket=basket, lines=lines, paid=paid,
+                tickets=tickets, token=request.matchdict["token"],
                 deadline=format_datetime(order.deadline, request.tz) if order.deadline else None)
+
+
+def order_tickets_view(request: Any) -> Any:
+    """``/shop/order/{token}/tickets.pdf``: a paid order's tickets, a ticket a page (``?size=
+    roll`` for an 80 mm roll)."""
+    order = orders.order_by_token(request, request.matchdict["token"])
+    pdf = None
+    if order is not None and order.state == "paid":
+        size = "roll" if request.params.get("size") == "roll" else "a4"
+        pdf = etickets.tickets_pdf(request, order.basket_id, size)
+    if pdf is None:
+        return _not_found(request, "There are no tickets at this address. Check the link in "
+                          "your email.")
+    response = Response(body=pdf, content_type="application/pdf")
+    response.content_disposition = f'inline; filename="tickets-{order.basket_id}.pdf"'
+    response.cache_control = "no-store, private"
+    return response
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -614,6 +636,7 @@ def includeme(config: Any) -> None:
     route("shop.checkout", "/shop/checkout")
     route("shop.return", "/shop/pay/{payment}/return")
     route("shop.order", "/shop/order/{token}")
+    route("shop.order.tickets", "/shop/order/{token}/tickets.pdf")
     view = config.add_view
     view(programme_view, route_name="shop.programme", request_method=("GET", "HEAD"))
     view(lambda request: HTTPFound(request.route_path("shop.programme")), route_name="shop.bare")
@@ -627,6 +650,7 @@ def includeme(config: Any) -> None:
     view(checkout_post, route_name="shop.checkout", request_method="POST")
     view(return_view, route_name="shop.return", request_method=("GET", "HEAD"))
     view(order_view, route_name="shop.order", request_method=("GET", "HEAD"))
+    view(order_tickets_view, route_name="shop.order.tickets", request_method=("GET", "HEAD"))
     config.add_notfound_view(lambda request: _not_found(request, "There is no such page in the "
                                                         "shop."), path_info=r"^/shop/")
     config.add_exception_view(no_terminal_view, context=NoTerminal)
