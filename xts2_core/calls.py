@@ -6,7 +6,9 @@ The command runs exactly as it would over HTTP — the same access check, parame
 calling request's transaction, as the terminal the caller names. What it answers is the JSON
 payload a client would read (``{"basket": {…}}``); what it refuses is raised as the same
 :class:`~xts2_core.errors.XTSError` the client would see as an error envelope. Nothing goes
-through HTTP, and nothing of a provider is imported.
+through HTTP, and nothing of a provider is imported. A read asked for a format it renders itself
+(``{"format": "pdf"}`` to a command with ``formats=("pdf",)``) gives back its Pyramid
+``Response``.
 
 A command that changes state runs inside a savepoint: when it refuses, what it had written is
 undone and the caller's own work in the transaction stands, so a page can say why and go on.
@@ -18,6 +20,7 @@ import json
 from contextlib import nullcontext
 from typing import Any
 
+from pyramid.response import Response
 from webob.multidict import MultiDict
 
 from .db import begin_write
@@ -36,7 +39,8 @@ def _wire(value: Any) -> str:
 
 
 def call_command(request: Any, path: str, params: dict[str, Any] | None = None, *,
-                 terminal: Terminal | None = None, opid: str | None = None) -> dict[str, Any]:
+                 terminal: Terminal | None = None, opid: str | None = None
+                 ) -> dict[str, Any] | Response:
     """Run the command ``path`` (``"baskets/additem"``) for ``request``, as ``terminal``.
 
     :param request: the current request; the command runs in its transaction, with its clock.
@@ -48,7 +52,10 @@ def call_command(request: Any, path: str, params: dict[str, Any] | None = None, 
         in-process (``forbidden``): the password is a person's.
     :param opid: the command's ``opid``: a second call with the same terminal and ``opid``
         changes nothing and answers the first answer again, as over HTTP.
-    :return: the answer's JSON payload (the keys beside ``status``, ``servlet``, ``command``).
+    :return: the answer's JSON payload (the keys beside ``status``, ``servlet``, ``command``);
+        for a command that does not change state and answers a ``Response`` (a format of its own,
+        ``params={"format": "pdf"}``), that ``Response``. A command that changes state must
+        answer elements.
     :raises XTSError: what a client would get as an error envelope.
     """
     servlet, _, name = path.partition("/")
@@ -87,8 +94,11 @@ def call_command(request: Any, path: str, params: dict[str, Any] | None = None, 
             request.environ["xts2.access"] = saved_access
 
 
-def _run(request: Any, command: Any, given: MultiDict) -> dict[str, Any]:
-    return payload_json(_elements(_execute(request, command, given)), request.tz)
+def _run(request: Any, command: Any, given: MultiDict) -> dict[str, Any] | Response:
+    result = _execute(request, command, given)
+    if isinstance(result, Response):
+        return result
+    return payload_json(_elements(result), request.tz)
 
 
 def _elements(result: Any) -> list[E]:

@@ -250,7 +250,7 @@ def _operation(servlet: str, name: str, command: Command, params: list[dict[str,
         "application/json": {"schema": {"$ref": f"#/components/schemas/"
                                                  f"{_schema_name(servlet, name)}"}},
     }
-    for fmt, ctype in (("csv", "text/csv"), ("html", "text/html")):
+    for fmt, ctype in (("csv", "text/csv"), ("html", "text/html"), ("pdf", "application/pdf")):
         if fmt in command.formats:
             content[ctype] = {"schema": {"type": "string"}}
     responses: dict[str, Any] = {"200": {"description": "The answer (XML unless JSON is asked "

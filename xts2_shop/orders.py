@@ -20,6 +20,7 @@ from pyramid_jinja2 import IJinja2Environment
 
 from xts2_core import Basket, Terminal, call_command, queue_mail
 
+from . import etickets
 from .models import ShopOrder, ShopOrderLink
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,16 @@ def send_order_mail(request: Any, order: ShopOrder, kind: str) -> None:
     if kind != "released":
         basket = call_command(request, "baskets/getbasket", {"basket": order.basket_id},
                               terminal=request.shop_terminal)["basket"]
+    # A confirmation carries the tickets: their QR codes in the mail, and the PDF attached.
+    tickets, attachments = [], []
+    if kind == "confirmation":
+        tickets = etickets.order_tickets(request, order.basket_id, png=True)
+        pdf = etickets.tickets_pdf(request, order.basket_id) if tickets else None
+        if pdf is not None:
+            attachments.append((f"tickets-{order.basket_id}.pdf", "application/pdf", pdf))
     values = {"order": order, "basket": basket, "lines": order_lines(basket), "shop": shop,
-              "url": order_url(request, token), "kind": kind, "tz": request.tz}
+              "url": order_url(request, token), "kind": kind, "tz": request.tz,
+              "tickets": tickets}
     subjects = {"confirmation": f"Your tickets from {shop.venue_name}",
                 "reservation": f"Your reservation at {shop.venue_name}",
                 "released": f"Your reservation at {shop.venue_name} has ended"}
@@ -126,7 +135,7 @@ def send_order_mail(request: Any, order: ShopOrder, kind: str) -> None:
         queue_mail(request, to=(order.name, order.email), subject=subjects[kind],
                    text=_plain_text(request, "xts2_shop:templates/mail.txt.jinja2", values),
                    html=render("xts2_shop:templates/mail.html.jinja2", values, request=request),
-                   basket_id=order.basket_id)
+                   attachments=attachments, basket_id=order.basket_id)
     except ValueError as exc:
         # An address mail cannot go to (the checkout refuses them; an order from before it
         # did, or changed since): the order stands, the customer has its page, staff the log.

@@ -51,8 +51,10 @@ def register_payment_methods(settings: dict[str, Any]) -> list[PaymentMethod]:
     return methods
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def basket_closed(request: Any, basket: Basket) -> None:
+    # Last: the confirmation mail shows the tickets' codes, which the tickets provider issues
+    # in its own basket_closed.
     orders.basket_closed(request, basket)
 
 

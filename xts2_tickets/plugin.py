@@ -24,7 +24,6 @@ from xts2_core import (
 from . import codes, door, items, models  # noqa: F401  (models: the tables join Base.metadata)
 from . import commands as c
 from .eticket import GetTicketsParams, gettickets
-from .eticket import GetTicketsParams, gettickets
 from .reports import REPORT_TYPES, stats
 from .season import SHOWS_SECTION
 
@@ -44,8 +43,6 @@ def register_servlets() -> list[Servlet]:
         Command("gettickettypes", c.gettickettypes, params=c.ShowParam, **P),
         Command("holdbacktickets", c.holdbacktickets, "admin", c.HoldBack,
                 changes_state=True),
-        # Tickets to show (docs/providers/tickets.md): the shop's and the client's.
-        Command("gettickets", gettickets, "terminal", GetTicketsParams, formats=("pdf",)),
         # Tickets to show (docs/providers/tickets.md): the shop's and the client's.
         Command("gettickets", gettickets, "terminal", GetTicketsParams, formats=("pdf",)),
         # The door (docs/providers/tickets.md, "Check-in"): staff terminals.
