@@ -38,7 +38,8 @@ def test_index_lists_tickets_and_its_commands(app):
         "getshows": "public", "getshow": "public", "getperformances": "public",
         "getperformance": "public", "getprogramme": "public", "getnowandnext": "public",
         "getticketcounts": "public", "gettickettypes": "public", "holdbacktickets": "admin",
-        "checkin": "terminal", "uncheckin": "terminal", "getdoorlist": "terminal"}
+        "checkin": "terminal", "uncheckin": "terminal", "getdoorlist": "terminal",
+        "gettickets": "terminal"}
 
 
 def test_tickets_sell_but_paid_ones_cannot_close_without_payments(app):
