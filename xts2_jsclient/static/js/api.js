@@ -122,8 +122,9 @@ export class Api {
   /**
    * Call a command; resolves to the JSON answer, rejects with ApiError (the server refused) or
    * GaveUp. retry: keep trying while no answer comes (default: for commands that change state).
+   * timeout: ms to wait for an answer (the door waits less than the counter).
    */
-  async call(path, params = {}, { retry, what, admin = false, headers: extra = {} } = {}) {
+  async call(path, params = {}, { retry, what, admin = false, headers: extra = {}, timeout = TIMEOUT_MS } = {}) {
     const changes = Boolean(this.commands.get(path)?.changesstate);
     const all = { ...params };
     if (changes && !all.opid) all.opid = newOpid();
@@ -144,7 +145,7 @@ export class Api {
         attempt += 1;
         let response = null;
         try {
-          response = await fetch(url, { headers, cache: "no-store", signal: AbortSignal.timeout(TIMEOUT_MS) });
+          response = await fetch(url, { headers, cache: "no-store", signal: AbortSignal.timeout(timeout) });
         } catch (err) {
           if (!retry) throw new ApiError(0, { code: "network", message: "No answer from the server." });
         }

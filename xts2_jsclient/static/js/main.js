@@ -20,10 +20,11 @@ import refunds from "./views/refunds.js";
 import cashup from "./views/cashup.js";
 import admin from "./views/admin.js";
 import about from "./views/about.js";
+import door from "./views/door.js";
 
 const PANELS = [tickets, cafe, money];
 /** The views beside selling, in the order of the navigation; each says what it needs. */
-const VIEWS = [bookings, refunds, cashup, admin, about];
+const VIEWS = [bookings, refunds, cashup, door, admin, about];
 const REFRESH_MS = 4000;
 const RELOAD_MS = 60000;
 
@@ -153,7 +154,7 @@ function Sell() {
   const footers = panels.filter((p) => p.BasketFooter).map((p) => p.BasketFooter);
   const view = views.find((v) => v.id === s.view);
   return html`
-    <div class=${`sell${sides.length && !view ? "" : " noside"}`}>
+    <div class=${`sell${sides.length && !view ? "" : " noside"}${view?.wide ? " wide" : ""}`}>
       <header class="top">
         <h1><span class="brand">XTS2</span> <span class="terminal" id="terminal-name">${s.terminal.name}</span></h1>
         <${Nav} />
@@ -165,7 +166,7 @@ function Sell() {
       ${view ? html`<main class="main content" aria-label=${view.title} tabindex="0"><${view.View} /></main>` : html`
         ${sides.length ? html`<div class="side">${sides.map((p) => html`<${p.Side} />`)}</div>` : null}
         <main class="main content" aria-label="Sell">${mains.map((p) => html`<${p.Main} />`)}</main>`}
-      <${BasketColumn} footers=${footers} />
+      ${view?.wide ? null : html`<${BasketColumn} footers=${footers} />`}
     </div>`;
 }
 
