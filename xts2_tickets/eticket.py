@@ -23,6 +23,7 @@ from xts2_core import (
     Answer,
     Basket,
     BasketItem,
+    Bool,
     Conflict,
     DateTimeText,
     E,
@@ -46,6 +47,8 @@ class GetTicketsParams(Params):
     size: Literal["a4", "roll"] = Field("a4", description="With format=pdf: the page, A4 (a "
                                         "ticket a page) or an 80 mm receipt roll (a ticket a "
                                         "length of roll).")
+    qr: Bool = Field(False, description="Each ticket's QR code too (qrpath, qrsize), for a "
+                     "client that draws the tickets itself.")
 
 
 class TicketOut(Answer):
@@ -63,6 +66,10 @@ class TicketOut(Answer):
     tickettypename: str
     price: MoneyText = Field(description="What the ticket was sold for (the item's unit price).")
     admitted: DateTimeText | None = None
+    qrsize: int | None = Field(None, description="With qr=true: the QR code's side in modules, "
+                               "its quiet zone of 4 included.")
+    qrpath: str | None = Field(None, description="With qr=true: the QR code's dark modules as "
+                               "SVG path data in a viewBox of 0 0 qrsize qrsize (fill it).")
 
 
 class TicketsOut(Answer):
@@ -92,6 +99,26 @@ TICKETS = (
     .where(_T.c.basket_id == sa.bindparam("basket"), _T.c.voided.is_(None),
            BasketItem.basket_id == sa.bindparam("basket"))
     .order_by(Performance.start, _T.c.item_id, _T.c.id))
+
+
+def qr_path(code: str) -> tuple[int, str]:
+    """The QR code of ``code``: its side in modules (quiet zone included) and its dark modules as
+    SVG path data, a rectangle per run of dark modules in a row."""
+    import segno
+
+    rows = list(segno.make(code, error="m", micro=False).matrix_iter(border=4))
+    parts = []
+    for y, row in enumerate(rows):
+        x, row = 0, list(row)
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return len(rows), "".join(parts)
 
 
 def venue_name(settings: Any) -> str | None:
@@ -143,5 +170,8 @@ def gettickets(request: Any, p: GetTicketsParams) -> Any:
         from .tickets_pdf import pdf_response
 
         return pdf_response(request, p.basket, tickets, venue, p.size)
+    if p.qr:
+        for t in tickets:
+            t["qrsize"], t["qrpath"] = qr_path(t["code"])
     return E("tickets", {"basket": p.basket, "state": state, "venue": venue},
              [E("ticket", t, many=True) for t in tickets], lists=("ticket",))

@@ -3,6 +3,7 @@ a PDF, one ticket a page at A4 or on an 80 mm roll, read back: its text and its 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -112,3 +113,20 @@ def test_the_pdf_has_a_ticket_a_page_whose_qr_code_reads_back_as_its_code(make_v
         assert (round(width / MM), round(height / MM)) == (210, 297)
     else:
         assert round(width / MM) == 80 and height < width * 2.5
+
+
+def test_qr_true_gives_each_tickets_qr_code_as_svg_path_data_that_reads_back(venue, ids):
+    from PIL import Image, ImageDraw
+    from ticketpdf import qr_codes_in_image
+
+    b = _sold(venue, ids)
+    plain = venue.call("tickets/gettickets", {"basket": b})["tickets"]["ticket"]
+    assert all("qrpath" not in t for t in plain)                 # only when asked for
+    for t in venue.call("tickets/gettickets", {"basket": b, "qr": True})["tickets"]["ticket"]:
+        n, scale = t["qrsize"], 8
+        image = Image.new("L", (n * scale, n * scale), 255)
+        draw = ImageDraw.Draw(image)
+        for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", t["qrpath"]):
+            x, y, w = int(x), int(y), int(w)
+            draw.rectangle([x * scale, y * scale, (x + w) * scale - 1, (y + 1) * scale - 1], 0)
+        assert qr_codes_in_image(image) == [t["code"]]

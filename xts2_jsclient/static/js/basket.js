@@ -4,10 +4,11 @@
 
 import { html, useState } from "../vendor/preact-htm.js";
 import * as store from "./store.js";
-import { clearMessage, loadBasket, nextCustomer, owed, removeItem, say, secondsLeft } from "./sale.js";
+import { clearMessage, loadBasket, nextCustomer, owed, removeItem, say, secondsLeft, theApi } from "./sale.js";
 import { countdown, day, money, pence, time } from "./format.js";
 import { Message } from "./ui.js";
 import { canSave, saveBooking } from "./views/bookings.js";
+import { PrintTicketsButton, TicketPrint, hasTickets } from "./tickets.js";
 
 const KINDS = { ticket: "Ticket", cafe: "Cafe", payment: "Payment" };
 
@@ -63,7 +64,10 @@ function Receipt({ receipt, terminal }) {
       <div class="receipt-actions">
         <button class="go big" id="next" autofocus onClick=${nextCustomer}>Next customer <kbd>Enter</kbd></button>
         <button class="secondary" onClick=${() => window.print()}>Print receipt</button>
+        ${hasTickets(b) && theApi()?.has("tickets/gettickets") ? html`<${PrintTicketsButton} api=${theApi()} basket=${b}
+          onError=${(err) => say(`The tickets could not be printed: ${err.message}`, "receipt")} />` : null}
       </div>
+      <${Message} where="receipt" />
     </section>`;
 }
 
@@ -132,7 +136,10 @@ function SaveBooking({ basket, onClose }) {
 export function BasketColumn({ footers }) {
   const s = store.useStore();
   const [saving, setSaving] = useState(null); // the basket whose "Save as booking" form is open
-  if (s.receipt) return html`<aside class="basketcol" aria-label="Basket"><${Receipt} receipt=${s.receipt} terminal=${s.terminal} /></aside>`;
+  if (s.receipt) {
+    return html`<aside class="basketcol" aria-label="Basket"><${Receipt} receipt=${s.receipt} terminal=${s.terminal} />
+      ${s.ticketprint ? html`<${TicketPrint} p=${s.ticketprint} />` : null}</aside>`;
+  }
   const b = s.basket;
   const items = b?.item || [];
   const savable = items.length > 0 && b.state === "open" && !b.persistent && canSave();

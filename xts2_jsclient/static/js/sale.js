@@ -13,6 +13,8 @@ let touchEvery = TOUCH_EVERY_MS; // shorter when the basket's expiry is short (t
 let generation = 0; // counts the basket answers this client has put on screen
 
 export function init(theApi, panelRefreshers) { api = theApi; refreshers = panelRefreshers; }
+/** The client's API (for what the receipt prints). */
+export function theApi() { return api; }
 
 /** Everything that shows counts or levels asks the server again (after any change we make). */
 export async function refreshAll() {
