@@ -59,7 +59,7 @@ def test_the_basket_page_offers_what_the_providers_mark_online(venue, ann):
     text = words(page)
     assert "Add to your order" in text
     assert "Coffee £2.20" in text and "Tea £1.80" in text and "Flapjack" not in text
-    assert "How many: up to 5 at once" in text     # Coffee: 5 on the shelf
+    assert "Coffee £2.20 Up to 5 at once. How many" in text     # Coffee: 5 on the shelf
     assert "Any amount you choose, up to £1000.00" in text
     # Each field has its label, and the quantity its hint.
     coffee = offer_forms(page)[f"cafe.{venue.stock['Coffee']}"]
@@ -85,7 +85,7 @@ def test_a_customer_adds_two_coffees(venue, ann):
     assert extras(venue, ann.basket_id) == [("cafe", "Coffee", 2, "4.40")]
     assert "Coffee" in words(page) and "£4.40" in words(page)
     # The coffees are held by the basket: 3 are left to offer.
-    assert "How many: up to 3 at once" in words(page)
+    assert "Coffee £2.20 Up to 3 at once" in words(page)
 
 
 def test_a_forged_key_is_refused(venue, ann):
