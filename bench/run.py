@@ -373,6 +373,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--shop-costs", type=int, default=300,
                    help="the shop's on-sale: requests of each shop page and API read in a row, "
                    "for the CPU per request (default 300; 0 to skip)")
+    p.add_argument("--shop-steps", type=int, default=30,
+                   help="the shop's on-sale: whole orders walked in-process afterwards, for the "
+                   "CPU and SQL statements of each step (default 30; 0 to skip)")
     p.add_argument("--processes", type=int, default=2,
                    help="also measure this many server processes at the smallest size, as "
                    "production runs them (default 2; 1 to skip)")

@@ -25,8 +25,10 @@ value, and that no payment, order or basket was left half done.
 The payment service's notification (``shop.testpay.notify``) is by default sent by the bench
 itself, as the service would from outside (``--shop-notify service``: the shop's setting
 ``off``, and a signed ``POST /shop/testpay/notify`` before the customer is sent back);
-``before`` lets the shop's test service notify from inside the server (the setting's default),
-``off`` leaves it to the customer's return.
+``before`` lets the shop's test service notify from inside the server (the setting's default:
+it posts to the URL the customer's request came to, so in this mode the customers do not say
+they came through TLS, else it would post to https:// on the plain HTTP port), ``off`` leaves it
+to the customer's return.
 
 Beside it, with one process and one request at a time, the server's CPU per request of the
 shop's pages and of the API's reads of the same data (:func:`measure_costs`).
@@ -98,12 +100,13 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
 
 
-def make_performance(url: str, capacity: int, n: int, now: datetime | None = None
+def make_performance(url: str, capacity: int, now: datetime | None = None
                      ) -> tuple[int, list[int]]:
     """A new performance of ``capacity`` seats, nothing sold, in a show of its own ("Shop on-sale
-    show", with an adult and a concession price; made by the first call) 21 days and ``n`` hours
-    ahead, so that it is in the shop's programme (the next 60 days). Written straight into the
-    tables while the servers run, as another process would. Returns (id, ticket type ids)."""
+    show", with an adult and a concession price; made by the first call) 21 days ahead, or an
+    hour after the show's last performance, so that it is in the shop's programme (the next 60
+    days). Written straight into the tables while the servers run, as another process would.
+    Returns (id, ticket type ids)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0, second=0, minute=0)
     engine = _engine(url)
     sqlite = engine.dialect.name == "sqlite"
@@ -123,7 +126,13 @@ def make_performance(url: str, capacity: int, n: int, now: datetime | None = Non
             types = [conn.execute(sa.text(
                 "SELECT id FROM tickets_tickettype WHERE show_id = :s AND name = :n"),
                 {"s": show, "n": name}).scalar_one() for name, _ in TICKETTYPES]
-            start = (now + timedelta(days=21, hours=n)).replace(tzinfo=None)
+            start = (now + timedelta(days=21)).replace(tzinfo=None)
+            last = conn.execute(sa.text("SELECT max(start) FROM tickets_performance "
+                                        "WHERE show_id = :s"), {"s": show}).scalar()
+            if last is not None:
+                if isinstance(last, str):
+                    last = datetime.fromisoformat(last)
+                start = max(start, last.replace(tzinfo=None) + timedelta(hours=1))
             perf = conn.execute(sa.text(
                 "INSERT INTO tickets_performance (show_id, start, capacity, heldback) "
                 "VALUES (:s, :t, :c, 0) RETURNING id"),
@@ -172,9 +181,10 @@ class Browser:
     customers of a process at once and the others wait to be let in."""
 
     def __init__(self, bases: list[tuple[str, int]], start: int, timeout: float,
-                 address: str = "127.0.0.1", keepalive: bool = False) -> None:
+                 address: str = "127.0.0.1", keepalive: bool = False, https: bool = True
+                 ) -> None:
         self.bases, self.turn, self.timeout = bases, start, timeout
-        self.address, self.keepalive = address, keepalive
+        self.address, self.keepalive, self.https = address, keepalive, https
         self.cookies: dict[str, str] = {}
         self.conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
@@ -228,7 +238,9 @@ class Browser:
                     "Connection: " + ("keep-alive" if self.keepalive else "close"),
                     # what production's proxy adds (waitress trusts it from 127.0.0.1): the
                     # customer's address, and TLS (the shop's cookie is Secure)
-                    f"X-Forwarded-For: {self.address}", "X-Forwarded-Proto: https"]
+                    f"X-Forwarded-For: {self.address}"]
+            if self.https:
+                head.append("X-Forwarded-Proto: https")
             if self.cookies:
                 head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
             if form is not None:
@@ -435,7 +447,7 @@ async def _crowd(job: dict[str, Any]) -> dict[str, Any]:
         crng = random.Random(job.get("seed", 1) * 100_003 + n)
         await asyncio.sleep(max(0.0, t_start + offsets[n] - time.perf_counter()))
         b = Browser(bases, n, timeout, address=f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
-                    keepalive=keepalive)
+                    keepalive=keepalive, https=notify != "before")
         try:
             await visit(b, n, crng)
         finally:
@@ -622,7 +634,7 @@ def drive_crowd(job: dict[str, Any], workdir: Path) -> dict[str, Any]:
 
 def api(base: str, path: str, **params: Any) -> dict[str, Any]:
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     try:
         conn.request("GET", f"/v2/{path}?{urlencode({**params, 'format': 'json'})}")
         r = conn.getresponse()
@@ -763,7 +775,7 @@ def measure_costs(server: Any, url: str, n: int) -> dict[str, Any]:
     data, each ``n`` requests in a row from one client thread on one keep-alive connection, after
     20 not counted; the customer's cookie holds a basket of two tickets (an adult, a
     concession) of a performance with seats left."""
-    perf, types = make_performance(url, 500, 400)
+    perf, types = make_performance(url, 500)
     c = KeepAlive(server.url)
     try:
         status, page, _ = c("GET", f"/shop/performance/{perf}")
@@ -815,6 +827,105 @@ def measure_costs(server: Any, url: str, n: int) -> dict[str, Any]:
     return {"performance": perf, "basket": basket, "cases": out}
 
 
+# -- an order step by step, in-process -------------------------------------------------------
+
+ORDER_STEPS = ["programme", "performance", "add", "basket", "checkout", "checkout-post",
+               "testpay", "pay", "notify", "return", "order"]
+LOSER_STEPS = ["performance, sold out", "add refused, sold out"]
+
+
+def steps_in_process(ini: Path, url: str, orders: int) -> dict[str, Any]:
+    """CPU ms (this process's) and SQL statements of each step of a whole order, in-process: the
+    app loaded from the bench ini (as ``pserve`` loads it) on the same database, called through
+    WebOb, one customer after another (``orders`` of them after 5 not counted), 1 adult and 1
+    concession each; and what a customer told "sold out" costs (the page, a refused add)."""
+    from pyramid.paster import get_app
+    from webob import Request
+
+    from .queries import QueryCounter
+
+    saved = os.environ.get("XTS2_DATABASE_URL")
+    os.environ["XTS2_DATABASE_URL"] = url
+    try:
+        counter = QueryCounter(get_app(str(ini), "main", options={"http_port": "0"}))
+    finally:
+        if saved is None:
+            del os.environ["XTS2_DATABASE_URL"]
+        else:
+            os.environ["XTS2_DATABASE_URL"] = saved
+    cpu: dict[str, list[float]] = {s: [] for s in ORDER_STEPS + LOSER_STEPS}
+    stmts: dict[str, list[int]] = {s: [] for s in ORDER_STEPS + LOSER_STEPS}
+
+    def call(jar: dict[str, str], step: str | None, method: str, path: str,
+             form: dict[str, str] | None = None) -> Any:
+        req = Request.blank(path, method=method, POST=form, environ={
+            "wsgi.url_scheme": "https", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1"})
+        if jar:
+            req.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        counter.count = 0
+        c0 = time.process_time()
+        resp = req.get_response(counter.app)
+        spent = time.process_time() - c0
+        if step is not None:
+            cpu[step].append(spent)
+            stmts[step].append(counter.count)
+        for value in resp.headers.getall("Set-Cookie"):
+            name, _, val = value.split(";", 1)[0].partition("=")
+            jar[name.strip()] = val
+        return resp
+
+    def where(resp: Any) -> str:
+        return urlsplit(resp.location or "").path
+
+    try:
+        perf, types = make_performance(url, 1_000_000)
+        gone, _ = make_performance(url, 0)
+        for n in range(orders + 5):
+            jar: dict[str, str] = {}
+            step = (lambda name: name) if n >= 5 else (lambda name: None)
+            call(jar, step("programme"), "GET", "/shop/")
+            r = call(jar, step("performance"), "GET", f"/shop/performance/{perf}")
+            form = TicketForm(r.text)
+            r = call(jar, step("add"), "POST", form.action or "", {
+                "csrf_token": form.csrf or "", "formid": form.formid or "",
+                f"q.{types[0]}": "1", f"q.{types[1]}": "1"})
+            if r.status_int != 303:
+                raise RuntimeError(f"add answered {r.status}")
+            call(jar, step("basket"), "GET", where(r))
+            r = call(jar, step("checkout"), "GET", "/shop/checkout")
+            csrf = hidden(r.text, "csrf_token") or ""
+            r = call(jar, step("checkout-post"), "POST", "/shop/checkout", {
+                "csrf_token": csrf, "name": f"Customer {n}", "email": f"c{n}@example.com",
+                "email2": f"c{n}@example.com", "method": "testpay"})
+            if r.status_int != 303:
+                raise RuntimeError(f"checkout answered {r.status}")
+            r = call(jar, step("testpay"), "GET", where(r))
+            action, csrf = form_action(r.text, "/choose") or "", hidden(r.text, "csrf_token") or ""
+            r = call(jar, step("pay"), "POST", action, {"csrf_token": csrf, "outcome": "paid"})
+            back = where(r)
+            reference = action.rsplit("/", 2)[-2]
+            call({}, step("notify"), "POST", "/shop/testpay/notify", {
+                "reference": reference, "outcome": "paid",
+                "signature": signature(reference, "paid")})
+            r = call(jar, step("return"), "GET", back)
+            if "/shop/order/" not in (r.location or ""):
+                raise RuntimeError(f"the return answered {r.status} {r.location}")
+            call(jar, step("order"), "GET", where(r))
+            # and one told "sold out": the page, then an add sent anyway (a form left open)
+            r = call(jar, step("performance, sold out"), "GET", f"/shop/performance/{gone}")
+            csrf = hidden(r.text, "csrf_token") or hidden(
+                call(jar, None, "GET", f"/shop/performance/{perf}").text, "csrf_token") or ""
+            r = call(jar, step("add refused, sold out"), "POST", f"/shop/performance/{gone}/add",
+                     {"csrf_token": csrf, "formid": f"{n:016x}", f"q.{types[0]}": "1"})
+            if r.status_int != 409:
+                raise RuntimeError(f"the sold-out add answered {r.status}")
+    finally:
+        counter.close()
+    return {"orders": orders, "steps": [
+        {"step": s, "cpu_ms": sum(cpu[s]) * 1000 / len(cpu[s]),
+         "statements": sum(stmts[s]) / len(stmts[s])} for s in ORDER_STEPS + LOSER_STEPS]}
+
+
 # -- the scenario ----------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -859,9 +970,9 @@ def _pg_backends_cpu(url: str) -> dict[int, float]:
 
 
 def one_run(servers: list[Any], url: str, workdir: Path, customers: int, seats: int,
-            arrival: float, notify: str, n: int, seed: int, keepalive: bool = False
+            arrival: float, notify: str, seed: int, keepalive: bool = False
             ) -> dict[str, Any]:
-    perf, _ = make_performance(url, seats, n)
+    perf, _ = make_performance(url, seats)
     job = {"bases": [s.url for s in servers], "performance": perf, "customers": customers,
            "arrival": arrival, "notify": notify, "seed": seed, "timeout": 120, "deadline": 600,
            "keepalive": keepalive}
@@ -885,7 +996,11 @@ def one_run(servers: list[Any], url: str, workdir: Path, customers: int, seats: 
                                           if crowd["requests"] else None)
     crowd["server_cpu_share"] = cpu / crowd["client_wall"] if crowd["client_wall"] else None
     crowd["pg_cpu"] = pg_cpu
-    crowd["check"] = verify(url, servers[0].url, perf, seats, crowd, since)
+    try:
+        crowd["check"] = verify(url, servers[0].url, perf, seats, crowd, since)
+    except (OSError, RuntimeError, sa.exc.SQLAlchemyError) as exc:  # a server that stopped answering
+        crowd["check"] = {"counts": {"sold": None, "reserved": None},
+                          "problems": [f"the checks could not run: {type(exc).__name__}: {exc}"]}
     return crowd
 
 
@@ -927,7 +1042,7 @@ def run_shop_onsale(db: str, args: argparse.Namespace, workdir: Path) -> dict[st
                 s.start("/shop/")
             if args.warmup > 0:
                 log(f"shop on-sale, {db}: warm-up (20 customers, 10 seats)")
-                w = one_run(servers, url, workdir, 20, 10, 1.0, args.shop_notify, 900, 99,
+                w = one_run(servers, url, workdir, 20, 10, 1.0, args.shop_notify, 99,
                             args.shop_keepalive)
                 if w["check"]["problems"] or w["failures"] or w["http5xx"]:
                     log("  the warm-up: " + summary(w))
@@ -941,13 +1056,16 @@ def run_shop_onsale(db: str, args: argparse.Namespace, workdir: Path) -> dict[st
                 log(f"shop on-sale, {db}: {args.shop_customers} customers, {args.shop_seats} "
                     f"seats, {processes} process(es), run {n + 1}")
                 r = one_run(servers, url, workdir, args.shop_customers, args.shop_seats,
-                            args.shop_arrival, args.shop_notify, 1 + n, 1 + n,
+                            args.shop_arrival, args.shop_notify, 1 + n,
                             args.shop_keepalive)
                 log("  " + summary(r))
                 runs.append(r)
         finally:
             for s in servers:
                 s.stop()
+        if args.shop_steps:
+            log(f"shop on-sale, {db}: an order step by step, in-process ({args.shop_steps} orders)")
+            result["steps"] = steps_in_process(ini, url, args.shop_steps)
         runs.sort(key=lambda r: r["last_seat_paid"] or float("inf"))
         result["run"] = runs[(len(runs) - 1) // 2]
         result["runs"] = [{k: r[k] for k in ("last_seat_paid", "orders", "tickets", "http5xx",
@@ -1063,6 +1181,16 @@ def render(results: list[dict[str, Any]], markdown: bool = False) -> str:
             f"refusals said: {told or '–'}; p50/p99 ms by step: {steps}; server CPU "
             f"{r['server_cpu']:.1f} s ({_s(r['server_cpu_ms_per_request'], 1, 2)} ms a page), "
             f"client CPU {r['client_cpu']:.1f} s")
+        if res.get("steps"):
+            t = (f"An order step by step, in-process, {DB_NAMES[res['db']]} "
+                 f"({res['steps']['orders']} orders)")
+            st = res["steps"]["steps"]
+            order = [x for x in st if x["step"] in ORDER_STEPS]
+            body = [[x["step"], f"{x['cpu_ms']:.2f}", f"{x['statements']:.0f}"] for x in st]
+            body.insert(len(order), ["a whole order", f"{sum(x['cpu_ms'] for x in order):.1f}",
+                                     f"{sum(x['statements'] for x in order):.0f}"])
+            parts.append((f"#### {t}" if markdown else f"== {t}") + "\n\n"
+                         + table(["step", "CPU ms", "statements"], body))
         if res.get("costs"):
             t = f"Server CPU per request, {DB_NAMES[res['db']]}, one at a time"
             parts.append((f"#### {t}" if markdown else f"== {t}") + "\n\n"

@@ -30,8 +30,8 @@ def test_the_shop_sells_every_seat_once_and_tells_the_rest_it_is_sold_out(tmp_pa
     out_json = tmp_path / "shop.json"
     cmd = [sys.executable, "-m", "bench", "--shop-onsale", "--db",
            "postgresql" if pg else "sqlite", "--shop-customers", "20", "--shop-seats", "10",
-           "--shop-arrival", "1", "--shop-costs", "20", "--warmup", "0", "--no-install",
-           "--json", str(out_json), "--workdir", str(tmp_path / "work")]
+           "--shop-arrival", "1", "--shop-costs", "20", "--shop-steps", "2", "--warmup", "0",
+           "--no-install", "--json", str(out_json), "--workdir", str(tmp_path / "work")]
     if pg:
         cmd += ["--pg-url", pg]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -58,3 +58,5 @@ def test_the_shop_sells_every_seat_once_and_tells_the_rest_it_is_sold_out(tmp_pa
     assert r["last_seat_paid"] is not None and r["page_p50"] > 0
     costs = {c["label"]: c for c in res["costs"]["cases"]}
     assert costs["shop: performance page"]["cpu_ms"] >= 0 and len(costs) == 7
+    steps = {s["step"]: s for s in res["steps"]["steps"]}
+    assert steps["add"]["statements"] > 0 and steps["notify"]["statements"] > 0
