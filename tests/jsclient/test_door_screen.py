@@ -85,14 +85,14 @@ def test_typed_scans_admit_refuse_and_say_which_performance(till, shoot):
     # Tomorrow's ticket at tonight's door: amber, and which performance it is for.
     page.keyboard.type(other["codes"][0] + "\n")
     expect(answer).to_have_attribute("data-result", "wrongperformance")
-    expect(answer).to_have_class(re.compile("door-wrong"))
+    expect(answer).to_have_class(re.compile("door-a-wrong"))
     expect(answer).to_contain_text("This ticket is for Hamlet")
     expect(answer).to_contain_text("Mr Ramsay")
     shoot(page, "door-wrong-1280")
 
     page.keyboard.type("BCDEBCDEBCDEBCDEBCDE\n")
     expect(answer).to_have_attribute("data-result", "unknown")
-    expect(answer).to_have_class(re.compile("door-no"))
+    expect(answer).to_have_class(re.compile("door-a-no"))
     expect(field).to_be_focused()
     assert run_axe(page) == []
 

@@ -82,7 +82,7 @@ const HEADS = {
 
 function show(answer) {
   put({ answer: { ...answer, at: Date.now() } });
-  beep(answer.kind === "yes" || answer.kind === "offline");
+  if (answer.kind !== "checking") beep(answer.kind === "yes" || answer.kind === "offline");
 }
 
 function fromCheckin(c) {
@@ -163,6 +163,8 @@ async function scan(raw) {
   if (!d.performance) return;
   if (d.offline) { await admitOffline(code); return; }
   const opid = pending?.code === code ? pending.opid : newOpid();
+  // The last answer goes at once: a green left from the ticket before is never read as this one's.
+  show({ kind: "checking", icon: "…", head: "Checking", line: "", ending: code.slice(-4) });
   put({ busy: true });
   try {
     const body = await api.call("tickets/checkin", { code, performance: d.performance, opid },
@@ -225,7 +227,7 @@ async function admitOffline(code, byName = null) {
   const mine = q.find((e) => e.performance === d.performance && e.basket === ticket.basket && e.ending === ticket.ending);
   if (ticket.admitted || mine) {
     const when = ticket.admitted ? `${label(ticket.admitted)}${ticket.terminalname ? ` at ${ticket.terminalname}` : ""}` : `${time(mine.at)} (offline, here)`;
-    show({ kind: "no", icon: "✗", head: "Already admitted", line: `Came in ${when}`, more: who, ending: ticket.ending });
+    show({ kind: "no", result: "alreadyadmitted", icon: "✗", head: "Already admitted", line: `Came in ${when}`, more: who, ending: ticket.ending });
     return;
   }
   q.push({ code, basket: ticket.basket, ending: ticket.ending, name: ticket.name, tickettypename: ticket.tickettypename,
@@ -264,7 +266,7 @@ async function upload() {
     const left = queue().length;
     put({ queued: left, conflicts: read(CONFLICTS, []) });
     if (sent && !left) {
-      put({ offline: false, notice: `Back online: ${sent} offline admission${sent === 1 ? "" : "s"} uploaded.` });
+      put({ offline: false, answer: null, notice: `Back online: ${sent} offline admission${sent === 1 ? "" : "s"} uploaded.` });
       if (door().performance) loadList();
     }
   }
@@ -362,14 +364,14 @@ function choose(id) {
 }
 
 function Answer({ a }) {
-  if (!a) return html`<div id="door-answer" class="door-answer door-ready" role="status" aria-live="polite">
+  if (!a) return html`<div id="door-answer" class="door-answer door-a-ready" role="status" aria-live="polite">
     <p class="door-head">Ready</p><p class="door-line">Scan a ticket</p></div>`;
-  return html`<div id="door-answer" key=${a.at} class=${`door-answer door-${a.kind}`} data-result=${a.result || a.kind}
-      data-sound=${a.kind === "yes" || a.kind === "offline" ? "yes" : "no"} role=${a.kind === "yes" ? "status" : "alert"} aria-live="assertive">
+  return html`<div id="door-answer" class=${`door-answer door-a-${a.kind}`} data-result=${a.result || a.kind}
+      data-sound=${a.kind === "yes" || a.kind === "offline" ? "yes" : "no"} role=${["no", "wrong", "down"].includes(a.kind) ? "alert" : "status"} aria-live="assertive">
     <p class="door-head"><span aria-hidden="true">${a.icon} </span>${a.head}</p>
     ${a.line ? html`<p class="door-line">${a.line}</p>` : null}
     ${a.more ? html`<p class="door-more">${a.more}</p>` : null}
-    ${a.ending ? html`<p class="door-ending">code …${a.ending}</p>` : null}
+    ${a.kind !== "checking" ? html`<p class="door-ending">${a.ending ? `code …${a.ending} · ` : ""}${new Date(a.at).toLocaleTimeString("en-GB")}</p>` : null}
   </div>`;
 }
 
