@@ -47,8 +47,8 @@ SHOP_SETTINGS = {
 
 def shop_season(expiry: int = 1800, now: datetime | None = None) -> dict[str, Any]:
     """Hamlet tonight and tomorrow (Adult 12.00, Concession 8.00), a late show, and Macbeth with
-    two seats (the last seats, and a sold-out page); cash, card and online; two box offices and
-    the Website terminal."""
+    two seats (the last seats, and a sold-out page); a programme and donations offered online;
+    cash, card and online; two box offices and the Website terminal."""
     now = now or datetime.now(UTC)
     tonight = (now + timedelta(hours=3)).replace(minute=30, second=0, microsecond=0)
     fmt = "%Y-%m-%dT%H:%M:%S+00:00"
@@ -69,6 +69,10 @@ def shop_season(expiry: int = 1800, now: datetime | None = None) -> dict[str, An
              "performances": [{"start": (tonight + timedelta(days=2)).strftime(fmt),
                                "capacity": 2}]},
         ],
+        # What the basket page offers besides tickets (the providers' shop_offers).
+        "stock": [{"name": "Programme", "price": "3.00", "category": "merch", "level": 40,
+                   "online": True}],
+        "donations": [{"online": True}],
         "paymenttypes": [{"code": "card", "name": "Card"}, {"code": "cash", "name": "Cash"},
                          {"code": "online", "name": "Online payment"}],
         "terminals": [{"name": "Box office 1", "key": FIRST_KEY, "paymenttypes": ["card", "cash"]},
