@@ -280,6 +280,17 @@ def _close_paid_basket(request: Any, payment: OnlinePayment, method: PaymentMeth
                        terminal: Terminal | None, paid: int) -> int | None:
     if method is None or method.paymenttype is None or terminal is None:
         raise Conflict(f"payment method {payment.method!r} is not installed")
+    basket = request.dbsession.get(Basket, payment.basket_id)
+    if basket is None or basket.created > payment.created:
+        # Gone, or a later basket under the same id (SQLite may give a deleted basket's id
+        # again): never close someone else's basket with this money.
+        raise Conflict(f"basket {payment.basket_id} is no longer the one this payment was for",
+                       code="basket_expired")
+    # The basket's other payments under way end here: a reservation left pending would
+    # otherwise be marked paid at the counter when this payment closes the basket.
+    for other in payments_of(request, payment.basket_id):
+        if other.id != payment.id and other.state in OPEN_STATES:
+            _set_state(request, other, "cancelled", f"the basket was paid by payment {payment.id}")
     added = call_command(request, "baskets/additem", {
         "basket": payment.basket_id, "type": "payment", "item.paymenttype": method.paymenttype,
         "item.amount": format_money(paid)}, terminal=terminal)
