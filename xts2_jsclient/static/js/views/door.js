@@ -297,6 +297,7 @@ async function qrEngine() {
 function Camera({ onCode }) {
   const video = useRef(null);
   const [state, setState] = useState("starting");
+  const [engineName, setEngineName] = useState("");
   useEffect(() => {
     let stream = null;
     let engine = null;
@@ -309,6 +310,8 @@ function Camera({ onCode }) {
         video.current.srcObject = stream;
         await video.current.play();
         engine = await qrEngine();
+        if (stopped) { engine.close(); return; }
+        setEngineName(engine.name);
         setState("on");
         while (!stopped) {
           const code = video.current.readyState >= 2 ? await engine.detect(video.current) : null;
@@ -328,7 +331,7 @@ function Camera({ onCode }) {
       engine?.close();
     };
   }, []);
-  return html`<div class="door-camera">
+  return html`<div class="door-camera" data-engine=${engineName}>
     <video ref=${video} muted playsinline aria-label="Camera"></video>
     <p class="hint" role="status">${state === "on" ? "Hold the ticket's QR code up to the camera." : state === "starting" ? "Starting the camera…" : state}</p>
   </div>`;
@@ -490,11 +493,11 @@ function Door() {
         <div class="door-scanrow">
           <input id="door-code" ref=${input} autocomplete="off" autocapitalize="characters" spellcheck="false" enterkeyhint="go" />
           <button type="submit" class="go">Check</button>
-          <button type="button" class="secondary" aria-pressed=${camera ? "true" : "false"} onClick=${() => setCamera(!camera)}>${camera ? "Stop camera" : "Camera"}</button>
+          <button type="button" class="secondary" aria-pressed=${camera ? "true" : "false"} onClick=${() => { setCamera(!camera); focusScan(); }}>${camera ? "Stop camera" : "Camera"}</button>
         </div>
       </form>
-      ${camera ? html`<${Camera} onCode=${(code) => scan(code)} />` : null}
       <${Answer} a=${d.answer} />
+      ${camera ? html`<${Camera} onCode=${(code) => scan(code)} />` : null}
       <${Conflicts} conflicts=${d.conflicts} />
     </div>
     <${DoorList} list=${d.list} offline=${d.offline} />
