@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from browser_till import run_axe
+from browser_till import run_axe, season
 from playwright.sync_api import expect
 
 
@@ -129,3 +129,27 @@ def test_door_at_tablet_and_phone_sizes(till, shoot):
             "data-result", re.compile("admitted|alreadyadmitted"))
         shoot(page, f"door-{name}")
         assert run_axe(page) == [], name
+
+
+def test_now_and_next_gives_names_room_and_counts_those_in(till, shoot):
+    """At 1280 px one long show name does not squeeze the others to "Ha…"; once the door has
+    admitted someone, the strip says how many are in."""
+    data = season()
+    data["shows"][1]["name"] = ("The Tragical History of the Life and Death of Doctor Faustus, "
+                                "a Late Night Jazz Opera")
+    t = till(data=data)
+    dalloway = sell(t, "Mrs Dalloway", [("Adult", 2)])
+    page = t.page()
+    strip = page.get_by_role("region", name="Now and next")
+    expect(strip.locator(".nn")).to_have_count(3)
+    names = strip.locator(".nnname")
+    for i in range(3):
+        text = names.nth(i).inner_text()
+        clipped = names.nth(i).evaluate("e => e.scrollWidth > e.clientWidth")
+        assert not clipped or text.startswith("The Tragical"), (text, clipped)
+    assert strip.locator(".nn").first.evaluate(
+        "e => e.getBoundingClientRect().bottom") <= page.viewport_size["height"]
+    t.call("tickets/checkin", {"code": dalloway["codes"][0],
+                               "performance": dalloway["performance"]})
+    expect(strip.locator(".nn").first).to_contain_text("1 in")
+    shoot(page, "door-nowandnext-long-name-1280")

@@ -28,7 +28,8 @@ async function refreshCounts() {
   if (!ids.size) return;
   const body = await api.call("tickets/getticketcounts", { performance: [...ids].slice(0, 100).join(",") }, { retry: false });
   const counts = { ...(store.get().counts || {}) };
-  for (const c of body.ticketcounts || []) counts[c.performance] = c;
+  // getticketcounts has no "admitted" (getnowandnext's counts have): keep the last one known.
+  for (const c of body.ticketcounts || []) counts[c.performance] = { admitted: counts[c.performance]?.admitted, ...c };
   store.set({ counts });
 }
 
@@ -57,6 +58,12 @@ function Availability({ id, status }) {
   const c = store.get().counts?.[id];
   const a = availability(c ? { ...c, status } : null);
   return html`<span class=${`avail avail-${a.level}`}>${a.word}</span>`;
+}
+
+/** "12 in": how many the door admitted, once anyone is in (getnowandnext's counts say). */
+function Admitted({ id }) {
+  const n = store.get().counts?.[id]?.admitted;
+  return n ? html`<span class="nnin">${n} in</span>` : null;
 }
 
 function WhatsOn() {
@@ -216,6 +223,7 @@ function NowAndNext() {
           <span class="nnname">${p.showname}</span>
           <span class="nnwhen">${nnDay(p.start)}${time(p.start)}</span>
           <${Availability} id=${p.id} status=${p.status} />
+          <${Admitted} id=${p.id} />
         </button>`) : s.nowandnext ? html`<span class="empty">nothing soon</span>` : null}
     </section>`;
 }
