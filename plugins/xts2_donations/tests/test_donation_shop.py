@@ -104,6 +104,12 @@ def test_above_the_maximum_the_plugin_refuses_in_its_words(shop):
     assert donations(shop) == []
 
 
+def test_loading_the_flag_again_changes_nothing(shop):
+    shop.load({"donations": [{"online": True}]})
+    browser = customer_with_a_ticket(shop)
+    assert donation_form(browser.get("/shop/basket")) is not None
+
+
 def test_without_the_season_flag_no_donation_is_offered(shop):
     shop.load({"donations": [{}]})                  # the flag left out: off
     browser = customer_with_a_ticket(shop)
