@@ -9,8 +9,9 @@ return (``/shop/pay/<id>/return``, which asks :func:`check`) and a notification
 (``POST /shop/testpay/notify``, signed with the shop's secret so a customer cannot make one),
 sent by the server to itself when ``shop.testpay.notify`` says:
 
-``before``  (default) once the choice is saved, before the customer is sent back: the
-            notification confirms first, the return finds the order paid;
+``before``  (default) once the choice is saved, before the customer is sent back (waited
+            for up to 2 s, never longer: a busy server is not stuck on itself): the
+            notification usually confirms first, the return finds the order paid;
 ``after``   N seconds after (``shop.testpay.notify_delay``, default 2), from a thread: the
             return comes first;
 ``off``     none (tests post it themselves).
@@ -118,7 +119,7 @@ def _notify_later(request: Any, reference: str, outcome: str) -> None:
         return
     url = request.route_url("shop.testpay.notify")
     body = urlencode({"reference": reference, "outcome": outcome,
-                      "signature": signature(request.registry["shop.secret"], reference,
+                      "signature": signature(request.registry["shop.secret"].get(), reference,
                                              outcome)}).encode()
     delay = float(settings.get("shop.testpay.notify_delay", 2)) if mode == "after" else 0.0
 
@@ -130,10 +131,20 @@ def _notify_later(request: Any, reference: str, outcome: str) -> None:
         except OSError as exc:
             log.warning("the test payment service could not notify %s: %s", url, exc)
 
+    thread = threading.Thread(target=send, daemon=True, name="testpay-notify")
     if mode == "after":
-        threading.Thread(target=send, daemon=True, name="testpay-notify").start()
-    else:  # after this request's commit, before its answer leaves the process
-        request.add_finished_callback(lambda request: send())
+        thread.start()
+        return
+
+    def before(request: Any) -> None:
+        # After this request's commit, before its answer leaves the process: the notification
+        # usually confirms first. It is sent from a thread of its own and waited for a little
+        # only, so a server whose threads are all busy (an on-sale) is never stuck waiting on
+        # itself: the customer's return then confirms first, as with a slow service.
+        thread.start()
+        thread.join(timeout=2.0)
+
+    request.add_finished_callback(before)
 
 
 def notify(request: Any) -> Any:
@@ -141,7 +152,7 @@ def notify(request: Any) -> Any:
     reference = request.POST.get("reference", "")
     outcome = request.POST.get("outcome", "")
     given = request.POST.get("signature", "")
-    expected = signature(request.registry["shop.secret"], reference, outcome)
+    expected = signature(request.registry["shop.secret"].get(), reference, outcome)
     if not hmac.compare_digest(given, expected):
         return Response("bad signature", status=400, content_type="text/plain")
     payment = find_payment(request, NAME, reference)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ from xts2_core.db import begin_write
 from xts2_core.mail import mail_address
 from xts2_core.models import Operation, Setting
 
-from . import etickets, orders, ratelimit
+from . import etickets, offers, orders, ratelimit
 from .settings import ShopSettings
 
 SESSION_COOKIE = "xts2shop"
@@ -331,6 +332,7 @@ def basket_view(request: Any, error: PageError | XTSError | None = None) -> Any:
                                                                               else 200),
                 basket=basket, expired=expired, lines=orders.order_lines(basket),
                 seconds_left=_seconds_left(request, basket), formid=secrets.token_hex(8),
+                offers=offers.offers_for(request, basket),
                 error=getattr(error, "message", None))
 
 
@@ -520,23 +522,53 @@ def order_tickets_view(request: Any) -> Any:
 
 # -- configuration ---------------------------------------------------------------------------
 
-def _secret(config: Any, shop: ShopSettings) -> str:
-    """``shop.secret``, or one made once and kept in the database (so every server process on
-    it signs the same way)."""
-    if shop.secret:
-        return shop.secret
-    engine = config.registry["dbengine"]
-    with engine.begin() as conn:
-        row = conn.execute(sa.select(Setting.value).where(Setting.key == "shop_secret")).scalar()
-        if row is None:
-            row = secrets.token_urlsafe(32)
+class ShopSecret:
+    """The key that signs the shop's cookie and the test service's notifications: ``shop.secret``,
+    or one made once and kept in the database, so that every server process on it signs the same
+    way. Read at the first request that needs it, not at start-up (a server starts while its
+    database is away, and answers once it is back)."""
+
+    def __init__(self, engine: Any, given: str | None) -> None:
+        self.engine, self.value = engine, given
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        if self.value is None:
+            with self._lock:
+                if self.value is None:
+                    self.value = self._load()
+        return self.value
+
+    def _load(self) -> str:
+        with self.engine.begin() as conn:
+            found = conn.execute(_SECRET).scalar()
+            if found is not None:
+                return found
+            made = secrets.token_urlsafe(32)
             try:
                 with conn.begin_nested():
-                    conn.execute(sa.insert(Setting).values(key="shop_secret", value=row))
-            except sa.exc.IntegrityError:
-                row = conn.execute(
-                    sa.select(Setting.value).where(Setting.key == "shop_secret")).scalar_one()
-    return row
+                    conn.execute(sa.insert(Setting).values(key="shop_secret", value=made))
+            except sa.exc.IntegrityError:  # another process made it first
+                return conn.execute(_SECRET).scalar_one()
+            return made
+
+
+_SECRET = sa.select(Setting.value).where(Setting.key == "shop_secret")
+
+
+def _session_factory(secret: ShopSecret, shop: ShopSettings) -> Any:
+    """Pyramid's signed-cookie session (HttpOnly, SameSite=Lax, Secure in production), built at
+    its first use with the secret."""
+    made: list[Any] = []
+
+    def factory(request: Any) -> Any:
+        if not made:
+            made.append(SignedCookieSessionFactory(
+                secret.get(), cookie_name=SESSION_COOKIE, httponly=True, samesite="Lax",
+                secure=shop.secure_cookie, timeout=7 * 86400, reissue_time=3600))
+        return made[0](request)
+
+    return factory
 
 
 def _shop_terminal(request: Any) -> Any:
@@ -589,13 +621,28 @@ def error_view(exc: Exception, request: Any) -> Any:
                 message=BUSY if busy else BROKEN)
 
 
+def content_security_policy(registry: Any) -> str:
+    """The shop pages' policy: this server only, but for what the installed payment methods
+    declare (``PaymentMethod.content_security``: a card service's script and frame), and
+    framing only by ``shop.embed_origins``."""
+    shop: ShopSettings = registry["shop.settings"]
+    directives: dict[str, list[str]] = {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"], "connect-src": ["'self'"],
+        "frame-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": list(shop.embed_origins) or ["'none'"]}
+    for method in payment_methods(registry).values():
+        for directive, sources in method.content_security.items():
+            wanted = directives.setdefault(directive, ["'self'"])
+            wanted += [s for s in sources if s not in wanted]
+    return "; ".join(f"{d} {' '.join(sources)}" for d, sources in directives.items())
+
+
 def _headers_tween_factory(handler: Any, registry: Any) -> Any:
     """The shop's pages: a Content-Security-Policy (no scripts but our own file; framing only
     by ``shop.embed_origins``), and no caching of a customer's page."""
-    shop: ShopSettings = registry["shop.settings"]
-    ancestors = " ".join(shop.embed_origins) or "'none'"
-    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-           f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
+    csp = content_security_policy(registry)
 
     def tween(request: Any) -> Any:
         response = handler(request)
@@ -617,11 +664,8 @@ def includeme(config: Any) -> None:
     config.registry["shop.settings"] = shop
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
-    secret = config.registry["shop.secret"] = _secret(config, shop)
-    config.set_session_factory(SignedCookieSessionFactory(
-        secret, cookie_name=SESSION_COOKIE, httponly=True, samesite="Lax",
-        secure=shop.secure_cookie, timeout=7 * 86400, reissue_time=3600,
-        serializer=None))
+    secret = config.registry["shop.secret"] = ShopSecret(config.registry["dbengine"], shop.secret)
+    config.set_session_factory(_session_factory(secret, shop))
     config.add_request_method(_shop_terminal, "shop_terminal", reify=True)
     config.add_static_view("shop/static", "xts2_shop:static", cache_max_age=3600)
     route = config.add_route
@@ -661,3 +705,4 @@ def includeme(config: Any) -> None:
     from . import testpay
 
     testpay.includeme(config)
+    offers.includeme(config)
