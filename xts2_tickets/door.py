@@ -54,6 +54,10 @@ UNDO_WINDOW = timedelta(minutes=10)
 #: of the concurrency tests. Never set it in production.
 CHECKIN_DELAY_SETTING = "xts2.testing.tickets.checkin_delay"
 
+#: How often ``checkin`` reads a ticket that may come in and tries to admit it: a second read
+#: finds another door's admission; a third is needed only if that admission was undone meanwhile.
+_ATTEMPTS = 3
+
 RESULT = Literal["admitted", "alreadyadmitted", "wrongperformance", "givenback", "notpaid",
                  "unknown"]
 
@@ -205,10 +209,16 @@ _PERFORMANCE = (sa.select(Performance.id, Performance.show_id, Performance.start
 
 CODE_TEXT = ("The ticket's code as scanned or typed: lower case is accepted, spaces and dashes "
              "are dropped.")
+_NOT_TEXT = "\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\ufffe\\uffff"
+#: What a ``code`` may be, for the OpenAPI document: text (no control characters but tab and
+#: newline) with something besides spaces, tabs, newlines and dashes, which are dropped.
+CODE_PATTERN = f"^[^{_NOT_TEXT}]*[^{_NOT_TEXT} \\t\\n-][^{_NOT_TEXT}]*$"
+CODE = Field(min_length=1, max_length=MAX_INPUT, description=CODE_TEXT,
+             json_schema_extra={"pattern": CODE_PATTERN})
 
 
 class CheckinParams(Params):
-    code: Text = Field(min_length=1, max_length=MAX_INPUT, description=CODE_TEXT)
+    code: Text = CODE
     performance: Id = Field(description="The performance this door admits to (its id).")
 
 
@@ -275,21 +285,23 @@ def checkin(request: Any, p: CheckinParams) -> E:
         attrs["message"] = ("Unknown: no ticket has this code" if well_formed(code)
                             else "Unknown: this is not a ticket code")
         return E("checkin", attrs)
-    result, message = _verdict(request, row, p.performance)
-    admitted, terminal, terminalname = row.admitted, row.admitted_terminal, row.terminalname
-    if result == "admitted":
+    here = request.terminal
+    admit = _ADMIT if locks_enabled(request) else _ADMIT_UNGUARDED
+    for _ in range(_ATTEMPTS):
+        result, message = _verdict(request, row, p.performance)
+        admitted, terminal, terminalname = row.admitted, row.admitted_terminal, row.terminalname
+        if result != "admitted":
+            break
         _race_window(request)
-        admit = _ADMIT if locks_enabled(request) else _ADMIT_UNGUARDED
-        here = request.terminal
         if conn.execute(admit, {"id_": row.id, "now": request.now,
                                 "terminal": here.id}).rowcount == 1:
             admitted, terminal, terminalname = request.now, here.id, here.name
-        else:
-            # Another door admitted it (or it changed) since it was read: as it is now.
-            row = conn.execute(_AT_DOOR, params).first()
-            result, message = _verdict(request, row, p.performance)
-            admitted, terminal, terminalname = (row.admitted, row.admitted_terminal,
-                                                row.terminalname)
+            break
+        # Another door admitted it (or it changed) since it was read: look again, as it is now.
+        row = conn.execute(_AT_DOOR, params).first()
+    else:
+        raise Conflict("the ticket changed while it was being scanned; scan it again",
+                       param="code", code="conflict")
     attrs.update(result=result, message=message, **_ticket_attrs(row), admitted=admitted,
                  terminal=terminal, terminalname=terminalname, voided=row.voided)
     return E("checkin", attrs)
@@ -298,7 +310,7 @@ def checkin(request: Any, p: CheckinParams) -> E:
 # -- uncheckin -------------------------------------------------------------------------------
 
 class UncheckinParams(Params):
-    code: Text = Field(min_length=1, max_length=MAX_INPUT, description=CODE_TEXT)
+    code: Text = CODE
 
 
 @answers(UncheckinAnswer)

@@ -137,6 +137,75 @@ def test_the_answer_in_xml(venue, hamlet):
     assert el.get("admitted") == "2026-11-30T12:00:00+00:00" and len(el) == 0
 
 
+# -- losing the race, in-process -------------------------------------------------------------
+
+def _meddle(venue, code, before_admit, before_reread):
+    """Play "another door" on the request's own connection: just before checkin's admitting
+    UPDATE, and just before it reads the ticket again, run the SQL that ``before_admit`` and
+    ``before_reread`` give (a function of the call's number, or ``None``)."""
+    calls = {"admit": 0, "reread": 0}
+
+    def meddle(conn, cursor, statement, *args):
+        kind = ("admit" if statement.lstrip().startswith("UPDATE tickets_code SET admitted")
+                else "reread" if "tickets_performance AS door" in statement else None)
+        if kind is None:
+            return
+        calls[kind] += 1
+        if kind == "reread" and calls["admit"] == 0:
+            return                                    # the first read, not a read again
+        sql = (before_admit if kind == "admit" else before_reread)(calls[kind])
+        if sql:
+            other = cursor.connection.cursor()
+            other.execute(sql.replace(":code", f"'{code}'"))
+            other.close()
+
+    sa.event.listen(venue.registry["dbengine"], "before_cursor_execute", meddle)
+    return lambda: sa.event.remove(venue.registry["dbengine"], "before_cursor_execute", meddle)
+
+
+def test_a_door_that_loses_the_race_says_already_admitted(venue, hamlet):
+    venue.add_terminal("Door 2", DOOR_KEY)
+    door2 = venue.call("xts/getterminal", key=DOOR_KEY)["terminal"]["id"]
+    _, _, (code,) = _sold(venue, hamlet)
+    admit = (f"UPDATE tickets_code SET admitted = '2026-11-30 11:59:30', "
+             f"admitted_terminal = {door2} WHERE code = :code")
+    stop = _meddle(venue, code, lambda n: admit, lambda n: None)
+    try:
+        body = checkin(venue, code, hamlet)["checkin"]
+    finally:
+        stop()
+    assert body["result"] == "alreadyadmitted"
+    assert (body["terminal"], body["terminalname"]) == (door2, "Door 2")
+    assert body["admitted"] == "2026-11-30T11:59:30+00:00"
+    assert _admitted_row(venue, code).admitted_terminal == door2
+
+
+def test_a_door_admits_after_all_if_the_winner_was_undone_meanwhile(venue, hamlet):
+    _, _, (code,) = _sold(venue, hamlet)
+    admit = "UPDATE tickets_code SET admitted = '2026-11-30 11:59:30' WHERE code = :code"
+    undo = "UPDATE tickets_code SET admitted = NULL WHERE code = :code"
+    stop = _meddle(venue, code, lambda n: admit if n == 1 else None, lambda n: undo)
+    try:
+        body = checkin(venue, code, hamlet)["checkin"]
+    finally:
+        stop()
+    assert body["result"] == "admitted" and body["admitted"] == "2026-11-30T12:00:00+00:00"
+    assert _admitted_row(venue, code).admitted is not None
+
+
+def test_a_ticket_that_keeps_changing_is_a_conflict_and_admits_nothing(venue, hamlet):
+    _, _, (code,) = _sold(venue, hamlet)
+    admit = "UPDATE tickets_code SET admitted = '2026-11-30 11:59:30' WHERE code = :code"
+    undo = "UPDATE tickets_code SET admitted = NULL WHERE code = :code"
+    stop = _meddle(venue, code, lambda n: admit, lambda n: undo)
+    try:
+        body = venue.call("tickets/checkin", {"code": code, "performance": hamlet}, status=409)
+    finally:
+        stop()
+    assert (body["error"]["code"], body["error"]["param"]) == ("conflict", "code")
+    assert _admitted_row(venue, code) == (None, None)
+
+
 # -- bad requests ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("params", "param"), [
