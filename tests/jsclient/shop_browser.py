@@ -210,10 +210,10 @@ CONTROLS_NAMED = """() => [...document.querySelectorAll('button, input:not([type
 
 
 def look(page: Any, shoot: Any, name: str) -> None:
-    """The page as it is now, at a phone's width and a laptop's: a screenshot of each
-    (``shop-{name}-320.png``, ``shop-{name}-1280.png``), then axe-core (no serious or critical
-    violations), every control named, nothing wider than the phone's screen and every target at
-    least 44 px there. The page ends at the width it had."""
+    """The page as it is now, at a phone's width and a laptop's: at each a screenshot of the whole
+    page (``shop-{name}-320.png``, ``shop-{name}-1280.png``), axe-core (no serious or critical
+    violations) and every control named; at the phone's, nothing wider than its screen and every
+    target at least 44 px. The page ends at the width it had."""
     before = page.viewport_size
     for size in (PHONE, LAPTOP):
         page.set_viewport_size(size)
@@ -227,11 +227,11 @@ def look(page: Any, shoot: Any, name: str) -> None:
             assert wider["scroll"] <= wider["client"], (name, "wider than 320 px", wider)
             small = page.evaluate(TARGETS)
             assert small == [], (name, "targets under 44 px at 320 px", small)
-    if _javascript(page):
-        violations = run_axe(page)
-        assert violations == [], (name, violations)
-        nameless = page.evaluate(CONTROLS_NAMED)
-        assert nameless == [], (name, "controls without a name", nameless)
+        if _javascript(page):
+            violations = run_axe(page)
+            assert violations == [], (name, size["width"], violations)
+            nameless = page.evaluate(CONTROLS_NAMED)
+            assert nameless == [], (name, size["width"], "controls without a name", nameless)
     page.set_viewport_size(before)
 
 
