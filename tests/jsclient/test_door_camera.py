@@ -62,6 +62,7 @@ def test_the_camera_reads_a_qr_code_and_admits_once(till, chromium, tmp_path, sh
         page.on("console", lambda m: csp_reports.append(m.text)
                 if "Content Security Policy" in m.text else None)
         page.get_by_role("button", name="Door", exact=True).click()
+        expect(page.locator("#door-sold")).to_have_text("1")
         page.get_by_role("button", name="Camera").click()
         answer = page.locator("#door-answer")
         expect(answer).to_have_attribute("data-result", "admitted")

@@ -45,6 +45,7 @@ def open_door(t: Any, width: int = 1280, height: int = 800) -> Any:
     page = t.page(context=t.context(width, height))
     page.get_by_role("button", name="Door", exact=True).click()
     expect(page.get_by_label("Scan or type a ticket code")).to_be_focused()
+    expect(page.locator("#door-sold")).to_be_visible()  # the performance chosen, its list read
     return page
 
 

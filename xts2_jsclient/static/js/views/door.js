@@ -160,7 +160,10 @@ async function scan(raw) {
   const code = normalise(raw);
   if (!code) return;
   const d = door();
-  if (!d.performance) return;
+  if (!d.performance) {
+    show({ kind: "no", icon: "✗", head: "Not checked", line: d.performances?.length === 0 ? "No performance is on now or next." : "Choose the performance first.", ending: code.slice(-4) });
+    return;
+  }
   if (d.offline) { await admitOffline(code); return; }
   const opid = pending?.code === code ? pending.opid : newOpid();
   // The last answer goes at once: a green left from the ticket before is never read as this one's.
