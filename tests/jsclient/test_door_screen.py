@@ -118,6 +118,12 @@ def test_admitting_a_booking_by_name(till, shoot):
     expect(page.locator("#door-admitted")).to_have_text("1")
     assert run_axe(page) == []
     shoot(page, "door-by-name-1280")
+    # A mistake: the door undoes it (the server lets the same terminal, within 10 minutes).
+    answer.get_by_role("button", name="Undo this admission").click()
+    expect(answer).to_contain_text("Admission undone")
+    expect(page.locator("#door-admitted")).to_have_text("0")
+    expect(bookings.get_by_role("button", name=re.compile("^Admit Adult"))).to_have_count(2)
+    expect(page.get_by_label("Scan or type a ticket code")).to_be_focused()
 
 
 def test_door_at_tablet_and_phone_sizes(till, shoot):

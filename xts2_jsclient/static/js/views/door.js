@@ -92,7 +92,8 @@ function fromCheckin(c) {
     : c.result === "alreadyadmitted" ? c.message.replace(/^Already admitted /, "Came in ")
       : c.message.replace(/^[^:]*: /, "");
   const more = c.result === "admitted" ? "" : who;
-  return { kind, icon, head, line: line && line[0].toUpperCase() + line.slice(1), more, result: c.result, ending: c.code.slice(-4) };
+  return { kind, icon, head, line: line && line[0].toUpperCase() + line.slice(1), more,
+    undo: c.result === "admitted" ? c.code : null, result: c.result, ending: c.code.slice(-4) };
 }
 
 // -- the door list and its saved copy ------------------------------------------------------------
@@ -188,6 +189,20 @@ async function scan(raw) {
   } finally {
     put({ busy: false });
   }
+}
+
+/** Undo a mistaken admission (this door, within the server's undo window). */
+async function undo(code) {
+  try {
+    const body = await api.call("tickets/uncheckin", { code }, { retry: false, timeout: TIMEOUT_MS });
+    const u = body.uncheckin;
+    put({ answer: { kind: "ready", icon: "↺", head: "Admission undone", line: [u.tickettypename, u.name].filter(Boolean).join(" · "),
+      more: "Scan the next ticket.", ending: u.code.slice(-4), at: Date.now() } });
+    loadList();
+  } catch (err) {
+    show({ kind: "no", icon: "✗", head: "Not undone", line: isNetwork(err) ? "No answer from the server." : err.message });
+  }
+  focusScan();
 }
 
 /** Admit by name: the door list gives the booking and the code's ending; the booking gives the
@@ -362,6 +377,16 @@ function listFromSaved(saved) {
     sold: saved.tickets.length, admitted, tocome: saved.tickets.length - admitted };
 }
 
+/** Saved lists of performances that started more than a day ago go (their queue is uploaded). */
+function forgetOldLists() {
+  for (const key of Object.keys(localStorage)) {
+    if (!key.startsWith(SAVED)) continue;
+    const saved = read(key, null);
+    const pending = queue().some((e) => SAVED + e.performance === key);
+    if (!pending && (!saved?.start || Date.parse(saved.start) < api.now() - 86400000)) localStorage.removeItem(key);
+  }
+}
+
 function choose(id) {
   const saved = savedList(id);
   put({ performance: id, list: saved ? listFromSaved(saved) : null, answer: null, saved: saved ? summary(saved) : null });
@@ -377,6 +402,7 @@ function Answer({ a }) {
     <p class="door-head"><span aria-hidden="true">${a.icon} </span>${a.head}</p>
     ${a.line ? html`<p class="door-line">${a.line}</p>` : null}
     ${a.more ? html`<p class="door-more">${a.more}</p>` : null}
+    ${a.undo ? html`<button class="door-undo" onClick=${() => undo(a.undo)}>Undo this admission</button>` : null}
     ${a.kind !== "checking" ? html`<p class="door-ending">${a.ending ? `code …${a.ending} · ` : ""}${new Date(a.at).toLocaleTimeString("en-GB")}</p>` : null}
   </div>`;
 }
@@ -450,6 +476,7 @@ function Door() {
   const [camera, setCamera] = useState(false);
   const input = useRef(null);
   useEffect(() => {
+    forgetOldLists();
     loadPerformances();
     if (door().performance) loadList();
     put({ queued: queue().length, conflicts: read(CONFLICTS, []) });
