@@ -26,7 +26,7 @@ from .models import PaymentType, TerminalPaymentType
 
 CODE = r"^[A-Za-z0-9_.-]{1,64}$"
 DEMO = [{"code": "cash", "name": "Cash"}, {"code": "card", "name": "Card"},
-        {"code": "online", "name": "Online payment"}]
+        {"code": "online", "name": "Online"}]
 #: What the demo's box-office terminal takes, and what its online terminal (the shop's) takes.
 DEMO_COUNTER, DEMO_ONLINE = ["cash", "card"], ["online"]
 
