@@ -127,25 +127,32 @@ async function loadList() {
 
 /** The door list carries code endings only; a booking's codes come from getbasket. Each booking
  * is read once (again when its number of tickets changed), and only hashes are kept. */
+let hashing = false;
 async function hashCodes(perf, list, saved) {
-  if (!globalThis.crypto?.subtle) return;
+  if (!globalThis.crypto?.subtle || hashing) return;
+  hashing = true;
+  try { await hashBookings(perf, list, saved); } finally { hashing = false; }
+}
+
+async function hashBookings(perf, list, saved) {
   const per = {};
   for (const t of list.tickets) per[t.basket] = (per[t.basket] || 0) + 1;
   for (const [basket, n] of Object.entries(per)) {
     if (saved.hashed[basket] === n) continue;
     let body;
     try { body = await api.call("baskets/getbasket", { basket }, { retry: false, timeout: TIMEOUT_MS }); } catch { return; }
+    const found = {};
     for (const item of body.basket.item || []) {
       const ticket = item.ticket || item;
       if (ticket.performance !== perf) continue;
-      for (const code of ticket.code || []) {
-        saved.hashes[await sha256(code)] = { basket: Number(basket), ending: code.slice(-4) };
-      }
+      for (const code of ticket.code || []) found[await sha256(code)] = { basket: Number(basket), ending: code.slice(-4) };
     }
-    saved.hashed[basket] = n;
-    if (perf !== door().performance) return;
-    write(SAVED + perf, saved);
-    put({ saved: summary(saved) });
+    // Into the copy saved now (a newer door list may have been saved meanwhile).
+    const current = savedList(perf) || saved;
+    Object.assign(current.hashes, found);
+    current.hashed[basket] = n;
+    write(SAVED + perf, current);
+    if (perf === door().performance) put({ saved: summary(current) });
   }
 }
 
