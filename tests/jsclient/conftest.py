@@ -44,7 +44,9 @@ def _unavailable(why: str) -> None:
     pytest.skip(f"{why}; {INSTALL}")
 
 
-@pytest.fixture(scope="session")
+# One Playwright (and one browser) a module: the sync API allows one Playwright at a time in the
+# process, and other folders' browser tests (plugins/xts2_stripe) start their own after these.
+@pytest.fixture(scope="module")
 def chromium() -> Any:
     try:
         from playwright.sync_api import sync_playwright
