@@ -98,9 +98,11 @@ def basket_closed(request: Any, basket: Basket) -> None:
     """The order of a basket sold online is paid: mark it and send the confirmation."""
     terminal_id = request.registry.get("shop.terminal_id")
     if terminal_id is None:
+        # Looked up once a process; 0 when the season has no online terminal yet (a shop page
+        # that finds it later keeps its id here, before any basket of it can close).
         terminal = online_terminal(request)
-        terminal_id = terminal.id if terminal is not None else None
-    if terminal_id is None or basket.terminal_id != terminal_id:
+        terminal_id = request.registry["shop.terminal_id"] = terminal.id if terminal else 0
+    if basket.terminal_id != terminal_id:
         return  # a sale at the counter: no order (and no query)
     order = order_of_basket(request, basket.id)
     if order is None or order.state == "paid":
