@@ -116,7 +116,7 @@ def register_basket_filters() -> list[BasketFilter]:
 
 
 @hookspec
-def register_reports() -> list[ReportType]:
+def register_reports(settings: dict[str, Any]) -> list[ReportType]:
     """Report types for ``xts/report?type=…`` (admin).
 
     Called once at start-up. The core parses the report type's ``params`` from the request, calls
@@ -124,6 +124,10 @@ def register_reports() -> list[ReportType]:
     CSV or an HTML page with a chart (``format=``). An unknown ``type`` is ``bad_param`` naming
     the installed report types; a name registered twice stops start-up.
 
+    :param settings: the ini settings (a plugin's own are ``pluginname.setting``): a report that
+        needs something configured is registered only when it is (the Stripe plugin's ``stripe``
+        report, when its keys are set). Optional: an implementation that does not name it is
+        called without it.
     :return: a list of :class:`xts2_core.ReportType`.
     """
 

@@ -208,7 +208,8 @@ tfoot th {{ border-top: 2px solid #111; }}
 
 
 def includeme(config: Configurator) -> None:
-    reports = merge_named(config.registry["xts2.pm"], "register_reports")
+    reports = merge_named(config.registry["xts2.pm"], "register_reports",
+                          settings=config.get_settings())
     for rtype in reports.values():
         for name, f in rtype.params.model_fields.items():
             if (f.alias or name) in REPORT_COMMAND_PARAMS:

@@ -156,7 +156,7 @@ class Probe:
 
         return [BasketFilter("probeonly", Bool, apply)]
 
-    def register_reports(self) -> list[ReportType]:
+    def register_reports(self, settings: dict[str, Any]) -> list[ReportType]:
         def build(request: Any, params: Any) -> Report:
             count = request.dbsession.scalar(sa.select(sa.func.count()).where(
                 BasketItem.type == "probe"))
