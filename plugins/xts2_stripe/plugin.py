@@ -1,9 +1,10 @@
 """The ``stripe`` plugin's hooks (entry point ``xts2``: ``stripe``) and its Pyramid configuration.
 
 The method is offered only when the ini file sets ``stripe.secret_key_env`` (see
-:mod:`.settings`); then it is the payment method ``stripe`` and the webhook is at
-``POST /shop/stripe/webhook``. Its table (``stripe_event``) is made whether or not it is
-configured, as every installed plugin's tables are.
+:mod:`.settings`); then it is the payment method ``stripe``, the webhook is at
+``POST /shop/stripe/webhook`` and the report ``xts/report?type=stripe`` (:mod:`.report`) checks
+a day's card payments against Stripe's records. Its table (``stripe_event``) is made whether or
+not it is configured, as every installed plugin's tables are.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from xts2_core import PaymentMethod, hookimpl
+from xts2_core import PaymentMethod, ReportType, hookimpl
 
 from . import models  # noqa: F401  (the table is on Base for the migrations' check)
 from .method import NAME, payment_method
+from .report import REPORT
 from .service import CLIENT, SETTINGS, make_client
 from .settings import StripeSettings
 
@@ -28,6 +30,14 @@ def register_payment_methods(settings: dict[str, Any]) -> list[PaymentMethod]:
     if cfg is None:
         return []
     return [payment_method(cfg)]
+
+
+@hookimpl
+def register_reports(settings: dict[str, Any]) -> list[ReportType]:
+    # Only beside the method: without Stripe's keys there is nothing to check against.
+    if StripeSettings.from_settings(settings) is None:
+        return []
+    return [REPORT]
 
 
 @hookimpl

@@ -68,6 +68,38 @@ def retrieve_intent(client: stripe.StripeClient, intent_id: str) -> dict[str, An
     return _call("look the payment up", client.v1.payment_intents.retrieve, intent_id)
 
 
+#: What the day's report needs of a PaymentIntent beyond itself: its latest charge (what Stripe
+#: has refunded of it) and that charge's balance transaction (Stripe's fee).
+RECORD_EXPAND = ["latest_charge.balance_transaction"]
+
+
+def intent_record(client: stripe.StripeClient, intent_id: str) -> dict[str, Any]:
+    """The PaymentIntent with its latest charge and the charge's balance transaction expanded
+    (the day's report). :raises StripeUnavailable: Stripe did not answer."""
+    return _call("look the payment up", client.v1.payment_intents.retrieve, intent_id,
+                 params={"expand": RECORD_EXPAND})
+
+
+def list_intents(client: stripe.StripeClient, *, gte: int, lt: int, page: int = 100
+                 ) -> list[dict[str, Any]]:
+    """Every PaymentIntent created from ``gte`` until ``lt`` (Unix seconds), each as
+    :func:`intent_record` gives it, read ``page`` at a time (Stripe lists newest first).
+
+    :raises StripeUnavailable: Stripe did not answer (at any page).
+    :raises Conflict: Stripe refused the listing (localstripe does not filter by ``created``).
+    """
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"created": {"gte": gte, "lt": lt}, "limit": page,
+                              "expand": [f"data.{e}" for e in RECORD_EXPAND]}
+    while True:
+        answer = _call("list the payments", client.v1.payment_intents.list, params=params)
+        data = list(answer.get("data") or [])
+        found.extend(data)
+        if not answer.get("has_more") or not data:
+            return found
+        params = {**params, "starting_after": data[-1]["id"]}
+
+
 def create_intent(client: stripe.StripeClient, *, amount: int, currency: str,
                   metadata: dict[str, str], key: str) -> dict[str, Any]:
     # Only what a card payment needs (and what localstripe takes): the card Element confirms it.
