@@ -217,3 +217,41 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
     if row is not None:
         raise ItemRejected(f"Basket {basket.id} cannot be reopened: item {row.refundof} has "
                            "been refunded (a refund names it)")
+
+
+def validate_revive_basket(request: Any, basket: Basket) -> None:
+    """Refuse taking an expired basket back when its cafe items are no longer to be had.
+
+    The core has made the basket live again, so what live baskets hold now includes it: with
+    the stock rows locked (in id order), a tracked level may not be held beyond, an item taken
+    off sale is not sold, and returned items may not exceed what was sold (of the stock item,
+    and of the item each names).
+    """
+    db = request.dbsession
+    lines = db.execute(
+        sa.select(CafeLine.stock_id, CafeLine.refund, CafeLine.refundof, BasketItem.quantity)
+        .join(BasketItem, BasketItem.id == CafeLine.item_id)
+        .where(BasketItem.basket_id == basket.id)).all()
+    if not lines:
+        return
+    stocks = {s.id: s for s in db.execute(
+        for_update(request, sa.select(Stock).where(Stock.id.in_({ln.stock_id for ln in lines}))
+                   .order_by(Stock.id)).execution_options(populate_existing=True)).scalars()}
+    for line in lines:
+        stock = stocks[line.stock_id]
+        if not line.refund:
+            if not stock.onsale:
+                raise ItemRejected(f"{stock.name} is no longer on sale")
+            if stock.level is not None and held(request, stock.id) > stock.level:
+                raise ItemRejected(f"{stock.name} is sold out")
+            continue
+        if line.refundof is not None:
+            row = db.execute(REFUNDS_OF_ITEM, {"now": request.now, "item": line.refundof}).first()
+            sold = db.execute(sa.select(BasketItem.quantity)
+                              .where(BasketItem.id == line.refundof)).scalar_one()
+            if row is not None and int(row.refunded) + int(row.refunding) > sold:
+                raise ItemRejected(f"Item {line.refundof} has been refunded in another basket "
+                                   "meanwhile")
+        row = db.execute(_SOLD, {"now": request.now, "stock": stock.id}).one()
+        if int(row.refunding) > int(row.sold):
+            raise ItemRejected(f"{stock.name} has been refunded in another basket meanwhile")

@@ -73,6 +73,11 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 
 
 @hookimpl
+def validate_revive_basket(request: Any, basket: Basket) -> None:
+    items.validate_revive_basket(request, basket)
+
+
+@hookimpl
 def basket_closed(request: Any, basket: Basket) -> None:
     # closebasket has loaded basket.items: a basket without a cafe item moves no level, and
     # asks no query.

@@ -355,6 +355,23 @@ def basket_closed(request: Any, basket: Basket) -> None:
 
 
 @hookspec
+def validate_revive_basket(request: Any, basket: Basket) -> None:
+    """Refuse taking the expired ``basket`` back by raising ``ItemRejected``.
+
+    Called by ``revivebasket`` once the core has locked the open, expired basket and made it
+    live again (its new ``expires`` is flushed), so your counts now include what it holds; every
+    plugin is asked. Lock what you count in the same order as ``validate_add_item`` does, and
+    refuse when the basket's items are no longer there to be had (their seats or stock went to
+    someone else while it was expired, the performance has started): the core then undoes the
+    revival and the basket stays expired. Returning agrees.
+
+    :param request: the current request.
+    :param basket: the open, locked :class:`xts2_core.Basket`, live again.
+    :raises ItemRejected: to refuse (in words for the customer: the core passes them on).
+    """
+
+
+@hookspec
 def validate_open_basket(request: Any, basket: Basket) -> None:
     """Refuse reopening the closed ``basket`` by raising ``ItemRejected``.
 

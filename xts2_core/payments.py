@@ -12,8 +12,9 @@ a box-office client does:
   in whichever order they come: under the payment's row lock, the first adds a payment item of
   the method's payment type (``additem type=payment``), saves the basket under the payer's name
   (``savebasket``) and closes it (``closebasket``); every later call changes nothing. A payment
-  whose basket cannot take it any more (expired, released, changed) is ``late``: the method is
-  told (``late``), so the money goes back.
+  whose basket has expired is taken back (``revivebasket``) when what it holds is still there;
+  one whose basket cannot take it any more (its seats sold meanwhile, released, changed) is
+  ``late``: the method is told (``late``), so the money goes back.
 * :func:`settle_overdue` — payments still under way past their bound are handed to their
   method's ``settle`` (look the payment up at the service, cancel it, release the basket);
   ``xts2 expire`` runs it.
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 #: ``cancelled``: given up (a new try, another method, or settled unpaid). ``late``: confirmed
 #: when its basket could no longer take it; its method gives the money back (``refunded``).
 STATES = ("pending", "paid", "failed", "cancelled", "late", "refunded")
+#: How long a basket paid after its hold ended is taken back for: it closes at once.
+REVIVE_SECONDS = 300
 #: The states that may still become ``paid``.
 OPEN_STATES = ("pending", "failed")
 
@@ -286,6 +289,12 @@ def _close_paid_basket(request: Any, payment: OnlinePayment, method: PaymentMeth
         # again): never close someone else's basket with this money.
         raise Conflict(f"basket {payment.basket_id} is no longer the one this payment was for",
                        code="basket_expired")
+    if basket.is_expired(request.now):
+        # Paid after the hold ended (the customer came back late, the notification was
+        # delayed): the basket is taken back if what it holds is still there; otherwise the
+        # refusal makes the payment late, and its method gives the money back.
+        call_command(request, "baskets/revivebasket",
+                     {"basket": payment.basket_id, "expiry": REVIVE_SECONDS}, terminal=terminal)
     # The basket's other payments under way end here: a reservation left pending would
     # otherwise be marked paid at the counter when this payment closes the basket.
     for other in payments_of(request, payment.basket_id):

@@ -366,3 +366,66 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
         if returned > counts.available:
             raise ItemRejected(f"Basket {basket.id} cannot be reopened: the seats its refunds "
                                f"gave back for {labels[perf_id]} have been sold again")
+
+
+def validate_revive_basket(request: Any, basket: Basket) -> None:
+    """Refuse taking an expired basket back when its seats went to someone else meanwhile.
+
+    The core has made the basket live again, so the counts below include its tickets: with the
+    performances locked (in id order, as every writer), nothing may be oversold — sold and
+    reserved within capacity less held back — and its refunds may not return more than was sold
+    (of the performance and ticket type, and of the item each names). A performance that
+    started more than 60 minutes ago is no longer sold.
+    """
+    db = request.dbsession
+    rows = db.execute(
+        sa.select(Ticket.performance_id, Ticket.tickettype_id, Ticket.quantity, Ticket.refundof,
+                  BasketItem.detail)
+        .join(BasketItem, BasketItem.id == Ticket.item_id)
+        .where(BasketItem.basket_id == basket.id)).all()
+    if not rows:
+        return
+    perf_ids = sorted({r.performance_id for r in rows})
+    perfs = {p.id: p for p in db.execute(
+        for_update(request, sa.select(Performance).where(Performance.id.in_(perf_ids))
+                   .order_by(Performance.id)).execution_options(populate_existing=True)
+    ).scalars()}
+    totals = list(db.execute(SUMS_BY_PERFORMANCE_TICKETTYPE,
+                             {"now": request.now, "ids": perf_ids}))
+    ours: dict[int, int] = defaultdict(int)
+    for r in rows:
+        if r.quantity > 0:
+            ours[r.performance_id] += r.quantity
+    for r in rows:
+        label = performance_label(r.detail["showname"],
+                                  datetime.fromisoformat(r.detail["start"]), request.tz)
+        if r.quantity > 0:
+            perf = perfs[r.performance_id]
+            if is_past(perf.start, request.now):
+                raise ItemRejected(f"{label} started more than 60 minutes ago; its tickets are "
+                                   "no longer sold")
+            counts = counts_of(perf, None)
+            for t in totals:
+                if t.performance_id == perf.id:
+                    counts.sold += int(t.sold)
+                    counts.reserved += int(t.reserved)
+            over = counts.sold + counts.reserved + counts.heldback - counts.capacity
+            if over > 0:
+                left = max(0, ours[perf.id] - over)
+                raise ItemRejected(f"{label} is sold out" if left == 0 else
+                                   f"Only {left} of the {tickets(ours[perf.id])} "
+                                   f"{'is' if left == 1 else 'are'} still available for "
+                                   f"{label}")
+        elif r.refundof is not None:
+            row = db.execute(REFUNDS_OF_ITEM, {"now": request.now, "item": r.refundof}).first()
+            seats = db.execute(sa.select(Ticket.quantity).where(Ticket.item_id == r.refundof)
+                               ).scalar_one()
+            if row is not None and int(row.refunded) + int(row.refunding) > seats:
+                raise ItemRejected(f"Item {r.refundof} has been refunded in another basket "
+                                   "meanwhile")
+        else:
+            t = next((t for t in totals if (t.performance_id, t.tickettype_id)
+                      == (r.performance_id, r.tickettype_id)), None)
+            if t is None or int(t.refunding) > int(t.sold):
+                raise ItemRejected(f"{r.detail['tickettypename']} tickets for {label} have "
+                                   "been refunded in another basket meanwhile")

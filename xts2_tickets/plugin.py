@@ -80,6 +80,11 @@ def validate_open_basket(request: Any, basket: Basket) -> None:
 
 
 @hookimpl
+def validate_revive_basket(request: Any, basket: Basket) -> None:
+    items.validate_revive_basket(request, basket)
+
+
+@hookimpl
 def basket_closed(request: Any, basket: Basket) -> None:
     items.REFUNDS.basket_closed(request, basket)
     codes.basket_closed(request, basket)

@@ -222,6 +222,10 @@ class Probe:
     def basket_closed(self, request: Any, basket: Basket) -> None:
         self.note("basket_closed", (basket.state, basket.closed == request.now))
 
+    def validate_revive_basket(self, request: Any, basket: Basket) -> None:
+        self.note("validate_revive_basket_live", basket.expires > request.now)
+        self._validate("validate_revive_basket", basket)
+
     def validate_open_basket(self, request: Any, basket: Basket) -> None:
         self._validate("validate_open_basket", basket)
 
@@ -471,6 +475,21 @@ def closed_basket(app: Any) -> int:
     basket = closable_basket(app)
     app.call("baskets/closebasket", {"basket": basket})
     return basket
+
+
+def scenario_validate_revive_basket(app: Any, probe: Probe, tmp_path: Path) -> None:
+    basket = app.call("baskets/newbasket", {"expiry": 30})["basket"]["id"]
+    add_probe(app, basket)
+    app.clock.advance(seconds=31)
+    probe.refuse.add("validate_revive_basket")
+    refused(app.call("baskets/revivebasket", {"basket": basket}, status=409),
+            "validate_revive_basket")
+    assert app.call("baskets/getbasket", {"basket": basket},
+                    status=409)["error"]["code"] == "basket_expired"
+    probe.refuse.clear()
+    assert app.call("baskets/revivebasket", {"basket": basket})["basket"]["state"] == "open"
+    assert probe.seen["validate_revive_basket"] == ["open", "open"]
+    assert probe.seen["validate_revive_basket_live"] == [True, True]  # counted as live
 
 
 def scenario_validate_open_basket(app: Any, probe: Probe, tmp_path: Path) -> None:

@@ -260,6 +260,33 @@ def touchbasket(request: Any, p: TouchBasket) -> E:
     return _full(request, basket)
 
 
+def revivebasket(request: Any, p: TouchBasket) -> E:
+    """``touchbasket`` that also takes an expired basket back, if what it holds is still there.
+
+    The expired basket is made live again (``expires = now + expiry``) and every provider is
+    asked (``validate_revive_basket``) whether its items can still be had; the first refusal
+    undoes it (the basket stays expired) and is the answer. A basket that has not expired is
+    touched; one that ``xts2 expire`` deleted is ``not_found``.
+    """
+    basket = get_basket(request, p.basket, lock=True, expired=True)
+    require_open(basket)
+    if not basket.is_expired(request.now):
+        return touchbasket(request, p)
+    seconds = expiry_seconds(request, p.expiry)
+    before = basket.expires
+    basket.write(expires=expires_at(request, seconds))
+    try:
+        request.registry["xts2.pm"].hook.validate_revive_basket(request=request, basket=basket)
+    except Exception:
+        # The transaction (or call_command's savepoint) undoes the write; the session's copy
+        # of the basket, set as loaded, is put back by hand.
+        set_committed_value(basket, "expires", before)
+        raise
+    audit(request, "revivebasket", basket.id, expiry=seconds, before=before.isoformat(),
+          expires=basket.expires.isoformat())
+    return _full(request, basket)
+
+
 class SaveBasket(Params):
     basket: Id = Field(description="The basket (its id).")
     name: Name = Field(min_length=1, max_length=100, description="The name to save it under "

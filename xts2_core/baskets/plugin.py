@@ -20,6 +20,7 @@ def register_servlets() -> list[Servlet]:
         Command("getbasket", c.getbasket, T, c.BasketParam, **B),
         Command("newbasket", c.newbasket, T, c.NewBasket, **W, **B),
         Command("touchbasket", c.touchbasket, T, c.TouchBasket, **W, **B),
+        Command("revivebasket", c.revivebasket, T, c.TouchBasket, **W, **B),
         Command("savebasket", c.savebasket, T, c.SaveBasket, **W, **B),
         Command("additem", c.additem, T, c.AddItem, **W, answer=c.AddItemAnswer),
         Command("moveitem", c.moveitem, T, c.MoveItem, **W, answer=c.MoveItemAnswer),

@@ -37,8 +37,9 @@ _ITEMS = (sa.select(BasketItem).where(BasketItem.basket_id == sa.bindparam("bask
 
 
 def get_basket(request: Any, basket_id: int, *, lock: bool = False,
-               param: str = "basket") -> Basket:
-    """The basket, or ``not_found`` naming ``param``; an expired basket is ``basket_expired``.
+               param: str = "basket", expired: bool = False) -> Basket:
+    """The basket, or ``not_found`` naming ``param``; an expired basket is ``basket_expired``
+    (unless ``expired``: ``revivebasket`` takes one back).
 
     ``lock`` takes the basket's row lock and reads the row afresh (never a stale copy from the
     session), as every command that changes the basket must before it checks anything.
@@ -49,7 +50,7 @@ def get_basket(request: Any, basket_id: int, *, lock: bool = False,
     basket = request.dbsession.execute(q, {"id": basket_id}).scalar_one_or_none()
     if basket is None:
         raise NotFound(f"no basket {basket_id}", param=param)
-    if basket.is_expired(request.now):
+    if not expired and basket.is_expired(request.now):
         raise Conflict(f"basket {basket_id} has expired", code="basket_expired")
     return basket
 
