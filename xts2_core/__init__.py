@@ -52,7 +52,10 @@ from .payments import (
     find_payment,
     lock_payment,
     payment_methods,
+    payment_of_item,
     payments_of,
+    refund_key,
+    refund_payment,
     settle_overdue,
     start_payment,
 )
@@ -82,7 +85,8 @@ __all__ = [
     "StaticFiles", "Terminal", "TerminalField", "Text", "UTCDateTime", "Unauthorized", "Words",
     "XTSError", "answers", "elist", "emap", "for_update", "format_datetime", "format_money",
     "hookimpl", "call_command", "OnlinePayment", "PaymentMethod", "cancel_payment", "confirm_payment",
-    "fail_payment", "find_payment", "lock_payment", "payment_methods", "payments_of", "settle_overdue",
+    "fail_payment", "find_payment", "lock_payment", "payment_methods", "payment_of_item", "payments_of",
+    "refund_key", "refund_payment", "settle_overdue",
     "start_payment", "ShopOffer", "is_transient",
     "is_sqlite", "item_value_sum", "locks_enabled", "parse_money", "parse_params", "queue_mail",
 ]

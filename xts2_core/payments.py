@@ -311,6 +311,40 @@ def _close_paid_basket(request: Any, payment: OnlinePayment, method: PaymentMeth
     return added["item"]["id"]
 
 
+def payment_of_item(request: Any, item_id: int) -> OnlinePayment | None:
+    """The online payment whose payment item is ``item_id``, locked; ``None`` for money taken
+    at a counter."""
+    payment_id = request.dbsession.execute(
+        sa.select(OnlinePayment.id).where(OnlinePayment.item_id == item_id)).scalar_one_or_none()
+    return None if payment_id is None else lock_payment(request, payment_id)
+
+
+def refund_key(payment: OnlinePayment, number: int) -> str:
+    """The idempotency key of the ``number``-th refund of ``payment`` (1, 2, …): the same for
+    every try of that refund — after a lost answer, in a replayed request, from another basket —
+    so the service makes it once."""
+    return f"xts2-refund-{payment.id}-{payment.created:%Y%m%d%H%M%S}-{number}"
+
+
+def refund_payment(request: Any, payment: OnlinePayment, amount: int, number: int) -> str:
+    """Give ``amount`` (minor units) of a paid online payment back through its method (to the
+    card), as its ``number``-th refund; returns the service's reference. Call it with the
+    payment locked (:func:`payment_of_item`) and record the refund in the same transaction:
+    the refund's key (:func:`refund_key`) makes a retry after a lost answer refund once.
+
+    :raises Conflict: the payment is not paid, its method gives nothing back online (money goes
+        back at the counter), or the service refused or did not answer (its words).
+    """
+    if payment.state != "paid":
+        raise Conflict(f"online payment {payment.id} is {payment.state}; only a paid one is "
+                       "given back")
+    method = payment_methods(request.registry).get(payment.method)
+    if method is None or method.refund is None:
+        label = method.label if method is not None else payment.method
+        raise Conflict(f"{label} gives no money back online: give it back at the counter")
+    return method.refund(request, payment, amount, refund_key(payment, number))
+
+
 def fail_payment(request: Any, payment: OnlinePayment, message: str) -> OnlinePayment:
     """The service refused ``payment`` (a declined card): the customer may try again while the
     basket is held. A payment that has ended otherwise is left as it is."""

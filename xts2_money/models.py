@@ -49,3 +49,5 @@ class Payment(Base):
     #: Minor units taken: positive for a payment, negative for a refund.
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     refund: Mapped[bool] = mapped_column(default=False)
+    #: The payment item a refund gives money back for (``item.refundof``), if it names one.
+    refundof: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)

@@ -159,8 +159,16 @@ def check(request: Any, payment: OnlinePayment) -> str:
 
 # -- money given back --------------------------------------------------------------------------
 
+#: The reference of a refund that was made in Stripe's dashboard and recorded in XTS2 later.
+DASHBOARD = "made in Stripe's dashboard"
+
+
 def refund(request: Any, payment: OnlinePayment, amount: int, key: str) -> str:
     """Give ``amount`` back to the card; the same ``key`` never refunds twice.
+
+    What Stripe's dashboard refunded and XTS2 has not recorded yet (``refunded_outside``, from
+    ``charge.refunded``) is counted first: the box office recording that refund gives nothing
+    back a second time, and only the rest is refunded at Stripe.
 
     :raises Conflict: Stripe refused (in its words), or did not answer (try again, same key).
     """
@@ -168,17 +176,25 @@ def refund(request: Any, payment: OnlinePayment, amount: int, key: str) -> str:
         raise Conflict(f"payment {payment.id} has no Stripe payment to refund")
     if amount <= 0:
         raise Conflict("a refund is of more than 0.00")
-    made = service.create_refund(client_of(request.registry), intent_id=payment.reference,
-                                 amount=amount, key=key,
-                                 metadata={"xts2_payment": str(payment.id), "xts2_key": key[:200]})
-    if made.get("status") in ("failed", "canceled"):
-        raise Conflict(f"Stripe could not refund the payment: "
-                       f"{made.get('failure_reason') or made.get('status')}")
-    refunds = dict((payment.detail or {}).get("refunds") or {})
-    refunds[key] = {"id": made["id"], "amount": int(made.get("amount") or amount)}
-    _detail(payment, refunds=refunds)
+    detail = payment.detail or {}
+    outside = min(int(detail.get("refunded_outside") or 0), amount)
+    reference = DASHBOARD
+    if amount > outside:
+        made = service.create_refund(
+            client_of(request.registry), intent_id=payment.reference, amount=amount - outside,
+            key=key, metadata={"xts2_payment": str(payment.id), "xts2_key": key[:200]})
+        if made.get("status") in ("failed", "canceled"):
+            raise Conflict(f"Stripe could not refund the payment: "
+                           f"{made.get('failure_reason') or made.get('status')}")
+        reference = str(made["id"])
+    refunds = dict(detail.get("refunds") or {})
+    refunds[key] = {"id": reference, "amount": amount}
+    if outside:
+        refunds[key]["from_dashboard"] = outside
+    _detail(payment, refunds=refunds, refunded_outside=int(detail.get("refunded_outside") or 0)
+            - outside)
     request.dbsession.flush()
-    return str(made["id"])
+    return reference
 
 
 def refunded_here(payment: OnlinePayment) -> int:

@@ -142,7 +142,9 @@ def _refunded(request: Any, event: dict[str, Any], charge: dict[str, Any],
     request.dbsession.flush()
     if outside > 0:
         log.warning("stripe: %s of payment %s (basket %s) was refunded at Stripe, not through "
-                    "XTS2: the takings do not show it", outside, payment.id, payment.basket_id)
+                    "XTS2: the takings show it once the box office refunds the order in its Refunds "
+                    "screen (the card is not refunded again)", outside, payment.id,
+                    payment.basket_id)
         outcome = f"refunded outside XTS2: {outside}"
     else:
         outcome = "refunds agree"

@@ -1,7 +1,8 @@
 // Refunds: find a closed sale (by the basket number on its receipt, or by the name it was saved
 // under), pick what to give back, and build the refund the API defines: a new basket holding
 // anti-tickets / returned cafe items that name what they reverse (item.refundof), and a refund
-// payment of a type this terminal accepts; it closes at 0.00 and a refund receipt is shown. The
+// payment of a type this terminal accepts, or back to the card of an online order; it closes at
+// 0.00 and a refund receipt is shown. The
 // original sale stays as it was. What can no longer be refunded is shown from the server's counts
 // (refunded, refunding) and, when it refuses, in its own words.
 
@@ -75,13 +76,31 @@ function Finder({ onFound, busy, setBusy }) {
       </ul>` : null}`;
 }
 
+/** Ways to pay back: this terminal's payment types, and first, when the sale was paid online
+ * (a payment type this terminal does not take, such as a card on the website), back the way it
+ * came: the refund payment names that payment (item.refundof) and the server gives the money
+ * back to the card, recording it only once the payment service has made the refund. */
+function payBackOptions(basket, types) {
+  const options = types.map((t) => ({ key: t.code, code: t.code, name: t.name }));
+  const online = (basket.item || []).find((i) => i.type === "payment" && !i.payment?.refund
+    && !types.some((t) => t.code === i.payment?.paymenttype));
+  if (online) {
+    options.unshift({ key: `back-${online.id}`, code: online.payment.paymenttype, refundof: online.id,
+      name: `Back to the card: ${online.payment.paymenttypename || online.payment.paymenttype}` });
+  }
+  return options;
+}
+
 function Pick({ basket, onDone, onCancel }) {
   const s = store.useStore();
   const types = s.terminal?.paymenttypes || [];
   const lines = (basket.item || []).filter(returnable);
   const paidWith = (basket.item || []).find((i) => i.type === "payment" && !i.payment?.refund)?.payment?.paymenttype;
+  const options = payBackOptions(basket, types);
   const [qty, setQty] = useState({});
-  const [code, setCode] = useState(types.some((t) => t.code === paidWith) ? paidWith : types[0]?.code || "");
+  const [code, setCode] = useState(options[0]?.refundof ? options[0].key
+    : types.some((t) => t.code === paidWith) ? paidWith : types[0]?.code || "");
+  const way = options.find((o) => o.key === code);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const chosen = lines.filter((i) => (qty[i.id] || 0) > 0);
@@ -101,10 +120,12 @@ function Pick({ basket, onDone, onCancel }) {
         added.push(body.item.id);
       }
       const owedBack = -pence(body.basket.value);
-      await api.call("baskets/additem", { basket: refundBasket.id, type: "payment",
-        "item.paymenttype": code, "item.amount": money(owedBack), "item.refund": "true" }, { what: "the refund payment" });
+      const pay = { basket: refundBasket.id, type: "payment", "item.paymenttype": way.code,
+        "item.amount": money(owedBack), "item.refund": "true" };
+      if (way.refundof) pay["item.refundof"] = way.refundof;
+      await api.call("baskets/additem", pay, { what: way.refundof ? "the refund to the card" : "the refund payment" });
       const closed = await api.call("baskets/closebasket", { basket: refundBasket.id }, { what: "closing the refund" });
-      onDone({ basket: closed.basket, of: basket, paidWith: types.find((t) => t.code === code) });
+      onDone({ basket: closed.basket, of: basket, paidWith: way });
     } catch (err) {
       setError(err.message);
       // Nothing was paid back: take the refund lines out again, so they do not wait.
@@ -148,10 +169,11 @@ function Pick({ basket, onDone, onCancel }) {
       <div class="refund-pay">
         <label class="field"><span>Pay back by</span>
           <select id="refund-paymenttype" value=${code} onChange=${(e) => setCode(e.target.value)}>
-            ${types.map((t) => html`<option key=${t.code} value=${t.code}>${t.name}</option>`)}
+            ${options.map((o) => html`<option key=${o.key} value=${o.key}>${o.name}</option>`)}
           </select></label>
         <p class="refund-total">To pay back <strong id="refund-total">${money(total)}</strong></p>
-        <button class="go" id="refund-go" disabled=${busy || !chosen.length || !code} aria-busy=${busy} onClick=${refund}>
+        ${way?.refundof ? html`<p class="hint" id="refund-card-hint">The money goes back to the card the customer paid with online; it is recorded once the card payment service has made the refund.</p>` : null}
+        <button class="go" id="refund-go" disabled=${busy || !chosen.length || !way} aria-busy=${busy} onClick=${refund}>
           ${chosen.length ? `Refund ${money(total)}` : "Pick something to refund"}</button>
         <button class="secondary" onClick=${onCancel} disabled=${busy}>Another sale</button>
       </div>
@@ -172,7 +194,7 @@ function RefundReceipt({ receipt, onNext }) {
       <p class="receipt-meta">Refund basket ${b.id} · of sale ${receipt.of.id} · ${s.terminal?.name || ""} · ${day(b.closed)} ${time(b.closed)}</p>
       <ul class="lines">
         ${lines.map((i) => html`<li key=${i.id}><span>Returned ${i.quantity} × ${what(i)}</span><span>${money(-pence(i.value))}</span></li>`)}
-        ${payments.map((i) => html`<li key=${i.id}><span>Paid back by ${i.payment?.paymenttypename || i.description}</span><span>${i.value}</span></li>`)}
+        ${payments.map((i) => html`<li key=${i.id}><span>Paid back ${i.payment?.refundof ? "to the card" : "by"} ${i.payment?.paymenttypename || i.description}${i.payment?.reference ? html` <span class="itemno">(${i.payment.reference})</span>` : null}</span><span>${i.value}</span></li>`)}
         <li class="total"><span>Total refunded</span><span>${money(back)}</span></li>
       </ul>
       <div class="receipt-actions">
