@@ -26,9 +26,10 @@ from .models import PaymentType, TerminalPaymentType
 
 CODE = r"^[A-Za-z0-9_.-]{1,64}$"
 DEMO = [{"code": "cash", "name": "Cash"}, {"code": "card", "name": "Card"},
-        {"code": "online", "name": "Online"}]
-#: What the demo's box-office terminal takes, and what its online terminal (the shop's) takes.
-DEMO_COUNTER, DEMO_ONLINE = ["cash", "card"], ["online"]
+        {"code": "online", "name": "Online"}, {"code": "stripe", "name": "Card (Stripe)"}]
+#: What the demo's box-office terminal takes, and what its online terminal (the shop's) takes:
+#: the test payment service's type, and the Stripe plugin's, for trying it with localstripe.
+DEMO_COUNTER, DEMO_ONLINE = ["cash", "card"], ["online", "stripe"]
 
 
 class PaymentTypeEntry(Entry):

@@ -44,6 +44,12 @@ def _path(request: Any, route: str, **kw: Any) -> str | None:
 def card_page(request: Any, cfg: StripeSettings, payment: OnlinePayment, client_secret: str,
               back: str) -> Response:
     settings = request.registry.settings
+    emulator = None
+    if cfg.emulator:  # localstripe's stand-in for Stripe.js (emulator.py)
+        from .emulator import setup_secret
+
+        emulator = {"url": request.route_path("stripe.emulator", payment=payment.id),
+                    "setup": setup_secret(request.registry, payment)}
     html = render(
         "card.html", amount=money(payment.amount, payment.currency), payment=payment,
         venue=str(settings.get("stripe.venue_name") or settings.get("shop.venue_name")
@@ -51,7 +57,8 @@ def card_page(request: Any, cfg: StripeSettings, payment: OnlinePayment, client_
         js_url=cfg.js_url, publishable_key=cfg.publishable_key, client_secret=client_secret,
         return_url=back, checkout_url=_path(request, "shop.checkout"),
         script=request.static_path("xts2_stripe:static/card.js"),
-        style=request.static_path("xts2_stripe:static/card.css"), test_mode=cfg.test_mode)
+        style=request.static_path("xts2_stripe:static/card.css"), test_mode=cfg.test_mode,
+        emulator=emulator)
     response = Response(html, content_type="text/html", charset="utf-8")
     response.headers["Cache-Control"] = "no-store"  # it holds the payment's client secret
     response.headers["Referrer-Policy"] = "same-origin"

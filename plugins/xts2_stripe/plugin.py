@@ -59,5 +59,13 @@ def includeme(config: Any) -> None:
                     require_csrf=False)
     config.add_exception_view(webhook_failed, route_name="stripe.webhook", context=Exception)
     config.add_static_view("shop/stripe/static", "xts2_stripe:static", cache_max_age=3600)
+    if cfg.emulator:  # localstripe's stand-in for Stripe.js, never with live keys
+        from .emulator import bridge_view
+
+        config.add_route("stripe.emulator", "/shop/stripe/emulator/{payment:\\d+}")
+        config.add_view(bridge_view, route_name="stripe.emulator", request_method="POST",
+                        require_csrf=False)
+        log.warning("stripe: the card page pays through a Stripe emulator at %s "
+                    "(stripe.emulator)", cfg.api_base)
     log.info("stripe: card payments on (%s mode, API at %s, paid as %r)",
              "test" if cfg.test_mode else "LIVE", cfg.api_base, cfg.paymenttype)

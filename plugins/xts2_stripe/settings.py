@@ -88,6 +88,9 @@ class StripeSettings:
     network_retries: int = 2
     #: Stripe's tolerance for a webhook's signature time (seconds): older ones are refused.
     webhook_tolerance: int = 300
+    #: The card page pays through localstripe's stand-in for Stripe.js (:mod:`.emulator`):
+    #: test keys and another API address than Stripe's only.
+    emulator: bool = False
 
     @property
     def test_mode(self) -> bool:
@@ -119,11 +122,22 @@ class StripeSettings:
         if margin > hold // 2:
             raise StripeSettingsError("setting stripe.settle_margin must be at most half of "
                                       "stripe.hold_seconds")
+        api_base = _url(settings, "stripe.api_base", cls.api_base).rstrip("/")
+        emulator = str(settings.get("stripe.emulator") or "false").strip().lower()
+        if emulator not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+            raise StripeSettingsError(f"setting stripe.emulator must be true or false, not "
+                                      f"{emulator!r}")
+        emulator_on = emulator in ("true", "yes", "on", "1")
+        if emulator_on and (not secret.startswith(("sk_test_", "rk_test_"))
+                            or origin(api_base) == origin(cls.api_base)):
+            raise StripeSettingsError("setting stripe.emulator is for a Stripe emulator "
+                                      "(localstripe) only: it needs test keys and "
+                                      "stripe.api_base pointing at the emulator")
         return cls(
             secret_key=secret, publishable_key=public, webhook_secret=hook,
             secret_key_env=secret_env, publishable_key_env=public_env,
             webhook_secret_env=hook_env,
-            api_base=_url(settings, "stripe.api_base", cls.api_base).rstrip("/"),
+            api_base=api_base,
             js_url=_url(settings, "stripe.js_url", cls.js_url),
             paymenttype=paymenttype,
             label=str(settings.get("stripe.label") or cls.label).strip(),
@@ -133,6 +147,7 @@ class StripeSettings:
             network_retries=_int(settings, "stripe.network_retries", cls.network_retries, 0, 5),
             webhook_tolerance=_int(settings, "stripe.webhook_tolerance", cls.webhook_tolerance,
                                    10, 3600),
+            emulator=emulator_on,
         )
 
     def content_security(self) -> dict[str, tuple[str, ...]]:

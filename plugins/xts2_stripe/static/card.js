@@ -43,9 +43,11 @@ function start() {
     }
     let result;
     try {
-      result = await stripe.confirmCardPayment(form.dataset.secret, {
-        payment_method: {card, billing_details: details},
-      });
+      result = form.dataset.emulator
+        ? await payThroughEmulator(stripe, card, details)
+        : await stripe.confirmCardPayment(form.dataset.secret, {
+          payment_method: {card, billing_details: details},
+        });
     } catch (err) {
       result = {error: {message: 'The card service did not answer. Nothing was taken; ' +
                                  'please try again.'}};
@@ -62,6 +64,34 @@ function start() {
         'Nothing was taken; check the card details and try again, or use another card.');
     button.disabled = false;
   });
+}
+
+// With a Stripe emulator (localstripe, setting stripe.emulator): its confirmCardPayment does not
+// send the card, its confirmCardSetup does. So the card goes to the emulator with a SetupIntent
+// made for this try, the server confirms the PaymentIntent with the PaymentMethod that made, and
+// confirmCardPayment then answers 3-D Secure if the emulator asks (emulator.py).
+async function payThroughEmulator(stripe, card, details) {
+  const setup = await stripe.confirmCardSetup(form.dataset.setup, {
+    payment_method: {card, billing_details: details},
+  });
+  if (!setup || setup.error || !setup.setupIntent) {
+    return {error: (setup && setup.error) || {}};
+  }
+  const response = await fetch(form.dataset.emulator, {
+    method: 'POST', headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({setup_intent: setup.setupIntent.id, client_secret: form.dataset.secret}),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (body.setup) {
+    form.dataset.setup = body.setup;  // a new SetupIntent for the next try
+  }
+  if (!response.ok || body.error) {
+    return {error: body.error || {}};
+  }
+  if (body.status === 'requires_action') {
+    return stripe.confirmCardPayment(form.dataset.secret);
+  }
+  return {paymentIntent: body};
 }
 
 start();
