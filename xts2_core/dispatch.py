@@ -282,7 +282,8 @@ def _reserve(request: Any, opid: str, print_: str) -> Operation:
 
 
 def index_view(request: Any) -> Response:
-    """``GET /v2``: the installed servlets and their commands."""
+    """``GET /v2``: the installed servlets and their commands, the static folders plugins serve,
+    and the report types ``xts/report`` makes (so a client offers only what is installed)."""
     if request.method not in METHODS:
         raise MethodNotAllowed(f"method {request.method} is not allowed; use GET or POST")
     if len(request_params(request).getall("format")) > 1:
@@ -303,8 +304,11 @@ def index_view(request: Any) -> Response:
         panel = url + folder.files.panel if folder.files.panel else None
         folders.append(E("directory", {"name": name, "url": url, "plugin": folder.plugin,
                                        "panel": panel}, many=True))
+    reports = [E("report", {"type": name, "title": rtype.title}, many=True)
+               for name, rtype in sorted(request.registry["xts2.reports"].items())]
     links = [E("openapi", {"href": "/v2/openapi.json"}), E("docs", {"href": "/v2/docs"})]
-    return render(request, [elist("servlets", servlets), elist("files", folders), *links])
+    return render(request, [elist("servlets", servlets), elist("files", folders),
+                            elist("reports", reports), *links])
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 from openapi_spec_validator import validate
@@ -83,6 +84,13 @@ def test_every_command_is_a_get_and_a_post_with_its_params(xts2_testapp):
     assert param(report, "format")["schema"]["enum"] == ["xml", "json", "csv", "html"]
     assert "takings" in param(report, "terminal")["description"]
     assert doc["components"]["schemas"]["ReportType.takings"]["required"] == ["from"]
+    # The index lists the same report types, for a client to offer (xml as json).
+    index = xts2_testapp.get("/v2", {"format": "json"}).json
+    assert [r["type"] for r in index["reports"]] == param(report, "type")["schema"]["enum"]
+    assert {"type": "takings", "title": "Takings"} in index["reports"]
+    root = ElementTree.fromstring(xts2_testapp.get("/v2").body)
+    assert [(r.get("type"), r.get("title")) for r in root.find("reports")] == [
+        (r["type"], r["title"]) for r in index["reports"]]
     giftaid = param(doc["paths"]["/v2/baskets/getbaskets"]["get"], "giftaid")
     assert giftaid["schema"] == {"type": "boolean"} and "Gift Aid" in giftaid["description"]
 

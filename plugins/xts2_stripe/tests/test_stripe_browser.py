@@ -190,3 +190,27 @@ def test_three_d_secure(shop: Shop, authenticated: bool) -> None:
         expect(shop.page.get_by_role("alert")).to_contain_text("failed authentication")
         expect(shop.page.get_by_role("button", name="Pay £24.00")).to_be_enabled()
         assert payment(shop.app).state == "pending"
+
+
+def test_the_bookkeepers_report_in_the_admin_screen(shop: Shop) -> None:
+    """The day's card payments against Stripe, from the box office's Admin screen: the order
+    paid by card, with what Stripe says of it beside it."""
+    from playwright.sync_api import expect
+
+    shop.to_card_page()
+    shop.pay(VISA)
+    expect(shop.page.get_by_role("heading", level=1,
+                                 name=re.compile("your order is confirmed"))).to_be_visible()
+    staff = shop.context.new_page()
+    staff.goto(f"{shop.server.url}/client/")
+    staff.get_by_label("Terminal key").fill(shop.server.terminal_key)
+    staff.get_by_role("button", name="Sign in").click()
+    staff.get_by_role("navigation", name="Screens").get_by_role("button", name="Admin").click()
+    staff.get_by_label("Admin password").fill(shop.server.admin_password)
+    staff.get_by_role("button", name="Unlock").click()
+    expect(staff.get_by_role("heading", name="Card payments against Stripe")).to_be_visible()
+    staff.get_by_role("button", name="Card payments report").click()
+    sheet = staff.locator("table").first
+    expect(sheet).to_contain_text(payment(shop.app).reference)
+    expect(sheet).to_contain_text("succeeded")
+    expect(sheet).to_contain_text("24.00")

@@ -103,10 +103,13 @@ export class Api {
       }
     }
     this.files = body.files || [];
+    this.reports = body.reports || [];
     return body;
   }
 
   has(path) { return this.commands.has(path); }
+  /** Whether xts/report makes the report type `type` here (GET /v2 lists them). */
+  hasReport(type) { return (this.reports || []).some((r) => r.type === type); }
   hasServlet(name) { for (const p of this.commands.keys()) if (p.startsWith(`${name}/`)) return true; return false; }
 
   url(path, params) {

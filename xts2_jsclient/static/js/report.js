@@ -20,18 +20,32 @@ const LABELS = {
   available: ["Available", "int"],
 };
 
+/** Labels of one report type where its columns differ from the others' of the same name. */
+const TYPE_LABELS = {
+  stripe: {
+    time: ["Started", "datetime"], order: ["Order", "int"], reference: ["Stripe reference", "text"],
+    state: ["XTS2 says", "text"],
+    taken: ["Received", "money"], stripestatus: ["Stripe says", "text"],
+    received: ["Received at Stripe", "money"], refunded: ["Refunded by XTS2", "money"],
+    stripe_refunded: ["Refunded at Stripe", "money"], fee: ["Stripe fee", "money"],
+    problem: ["Problem", "text"],
+  },
+};
+
 /** The columns worth a person's eye, per report type (ids and codes are in the CSV). */
 const SHOWN = {
   takings: ["terminalname", "paymenttypename", "count", "payments", "refunds", "amount"],
   performance: ["tickettype", "price", "sold", "refunded", "revenue"],
   show: ["when", "capacity", "sold", "reserved", "heldback", "available", "revenue"],
+  stripe: ["time", "order", "reference", "state", "taken", "stripestatus", "received", "refunded",
+    "stripe_refunded", "fee", "problem"],
 };
 
 export function columns(report) {
   const rows = report.row || [];
   const names = SHOWN[report.type] || [...new Set(rows.flatMap((r) => Object.keys(r)))];
   return names.map((name) => {
-    const [label, kind] = LABELS[name] || [name, "text"];
+    const [label, kind] = (TYPE_LABELS[report.type] || {})[name] || LABELS[name] || [name, "text"];
     return { name, label, kind };
   });
 }
@@ -95,7 +109,7 @@ export function ReportSheet({ report, facts = [], printed, csv, explain = (e) =>
         ${facts.filter(([, v]) => v).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}
         ${printed ? html`<dt>Made</dt><dd>${when(printed)}</dd>` : null}
       </dl>
-      <${ReportTable} report=${report} />
+      <div class="sheet-table"><${ReportTable} report=${report} /></div>
       ${children}
     </article>
     ${error ? html`<p class="message message-error noprint" role="alert">${error}</p>` : null}`;

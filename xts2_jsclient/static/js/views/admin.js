@@ -145,13 +145,53 @@ function Reports() {
     ${error ? html`<p class="message message-error" role="alert">${error}</p>` : null}`;
 }
 
+/** The venue's day, YYYY-MM-DD, as this browser sees it. */
+function today() {
+  const d = new Date(api.now());
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** The day's card payments beside Stripe's own records (the Stripe plugin's report "stripe"). */
+function CardPayments() {
+  const [day, setDay] = useState(today());
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const open = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError("");
+    const params = { type: "stripe", day };
+    try {
+      const body = await api.call("xts/report", params, { admin: true, retry: false, what: "the card payments report" });
+      store.set({ adminSheet: { report: body.report, params, made: new Date(api.now()).toISOString() } });
+    } catch (err) {
+      setError(adminError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`
+    <h3 id="cardpay-h">Card payments against Stripe</h3>
+    <p class="hint">Each card payment of a day beside what Stripe recorded, with Stripe's fee; anything that does not agree (a refund made in Stripe's dashboard, a payment only one side knows) is named in the last column.</p>
+    <form class="form reportform" aria-labelledby="cardpay-h" onSubmit=${open}>
+      <label class="field"><span>Day</span>
+        <input id="cardpay-day" type="date" value=${day} required onInput=${(e) => setDay(e.target.value)} /></label>
+      <div class="actions">
+        <button class="go" type="submit" disabled=${busy || !day} aria-busy=${busy}>${busy ? "Asking Stripe…" : "Card payments report"}</button>
+      </div>
+    </form>
+    ${error ? html`<p class="message message-error" role="alert">${error}</p>` : null}`;
+}
+
 function Sheet() {
   const sheet = store.get().adminSheet;
   const r = sheet.report;
   const name = r.type === "show" ? fileName("show", r.showname)
+    : r.type === "stripe" ? fileName("card-payments", r.day)
     : fileName("performance", r.showname, (r.start || "").slice(0, 16).replace(":", ""));
   const csv = () => api.download("xts/report", { ...sheet.params, format: "csv" }, name, { admin: true });
   const facts = r.type === "show" ? [["Show", r.showname]]
+    : r.type === "stripe" ? [["Day", r.day]]
     : [["Show", r.showname], ["Performance", r.start ? `${day(r.start)} ${time(r.start)}` : ""]];
   return html`
     <${ReportSheet} report=${r} facts=${facts} printed=${sheet.made} csv=${csv} explain=${adminError}
@@ -167,6 +207,7 @@ function Admin() {
       ${on ? html`
         <${Unlocked} />
         ${api.has("xts/report") && api.has("tickets/getshows") ? html`<${Reports} />` : null}
+        ${api.hasReport("stripe") ? html`<${CardPayments} />` : null}
         <h3>Holding back seats</h3>
         <p class="hint">While unlocked, a performance's tickets on the <strong>Sell</strong> screen show <strong>Held back</strong>: type how many seats to keep off sale in all (0 puts them back on sale) and press <strong>Set</strong>.</p>`
       : html`<${Unlock} intro="Holding back seats and the show, performance and cash-up reports need the admin password. It is kept only in this page until you lock it, sign out or reload; it is never stored." />`}
