@@ -50,13 +50,15 @@ def _answer(code: int, **body: Any) -> Response:
 def bridge_view(request: Any) -> Response:
     """Confirm the payment's PaymentIntent with the PaymentMethod the browser's SetupIntent made:
     ``{"status": …}``, or ``{"error": {"message": …}, "setup": <a new SetupIntent's secret>}``
-    (402) when the card is declined, so the customer can try another at once."""
+    (402) when the card is declined, so the customer can try another at once. ``{"renew": true}``
+    asks only for a new SetupIntent (the browser's failed: 3-D Secure refused)."""
     registry = request.registry
     try:
         body = request.json_body
         payment_id = int(request.matchdict["payment"])
-        setup_id, secret = str(body["setup_intent"]), str(body["client_secret"])
-    except (ValueError, KeyError, TypeError):
+        secret = str(body["client_secret"])
+        setup_id = None if body.get("renew") else str(body["setup_intent"])
+    except (ValueError, KeyError, TypeError, AttributeError):
         return _answer(400, error={"message": "setup_intent and client_secret are required"})
     payment = request.dbsession.get(OnlinePayment, payment_id)
     if payment is None or payment.method != "stripe" or not payment.reference:
@@ -64,6 +66,10 @@ def bridge_view(request: Any) -> Response:
     client = client_of(registry)
     try:
         intent = client.v1.payment_intents.retrieve(payment.reference).to_dict()
+        if setup_id is None:  # the SetupIntent failed in the browser (3-D Secure refused)
+            if not hmac.compare_digest(str(intent.get("client_secret")), secret):
+                return _answer(403, error={"message": "this card page is not the payment's"})
+            return _answer(200, setup=setup_secret(registry, payment))
         setup = client.v1.setup_intents.retrieve(setup_id).to_dict()
     except stripe.StripeError as exc:
         return _answer(503, error={"message": words(exc)})

@@ -74,13 +74,18 @@ async function payThroughEmulator(stripe, card, details) {
   const setup = await stripe.confirmCardSetup(form.dataset.setup, {
     payment_method: {card, billing_details: details},
   });
+  const ask = (body) => fetch(form.dataset.emulator, {
+    method: 'POST', headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({client_secret: form.dataset.secret, ...body}),
+  });
   if (!setup || setup.error || !setup.setupIntent) {
+    const renewed = await (await ask({renew: true})).json().catch(() => ({}));
+    if (renewed.setup) {
+      form.dataset.setup = renewed.setup;  // that SetupIntent is spent: the next try needs one
+    }
     return {error: (setup && setup.error) || {}};
   }
-  const response = await fetch(form.dataset.emulator, {
-    method: 'POST', headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({setup_intent: setup.setupIntent.id, client_secret: form.dataset.secret}),
-  });
+  const response = await ask({setup_intent: setup.setupIntent.id});
   const body = await response.json().catch(() => ({}));
   if (body.setup) {
     form.dataset.setup = body.setup;  // a new SetupIntent for the next try

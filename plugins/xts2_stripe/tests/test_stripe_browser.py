@@ -214,3 +214,23 @@ def test_the_bookkeepers_report_in_the_admin_screen(shop: Shop) -> None:
     expect(sheet).to_contain_text(payment(shop.app).reference)
     expect(sheet).to_contain_text("succeeded")
     expect(sheet).to_contain_text("24.00")
+
+
+def test_three_d_secure_refused_then_another_card(shop: Shop) -> None:
+    """Refused at localstripe's first question (the emulator's SetupIntent): nothing taken, and
+    the next card on the same page pays."""
+    from playwright.sync_api import expect
+
+    shop.to_card_page()
+    page = shop.page
+    for field, value in (("number", THREE_D_SECURE), ("exp_month", "12"), ("exp_year", "34"),
+                         ("cvc", "123"), ("postal_code", "EX1 1AA")):
+        page.get_by_placeholder(field).fill(value)
+    page.get_by_role("button", name="Pay £24.00").click()
+    page.get_by_role("button", name="Fail authentication").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was taken")
+    expect(page.get_by_role("button", name="Pay £24.00")).to_be_enabled()
+    shop.pay(VISA)
+    expect(page.get_by_role("heading", level=1,
+                            name=re.compile("your order is confirmed"))).to_be_visible()
+    assert payment(shop.app).state == "paid"

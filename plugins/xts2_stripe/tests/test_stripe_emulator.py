@@ -103,3 +103,10 @@ def test_the_bridge_refuses_strangers(emulated: Any) -> None:
                                                      "client_secret": "x"}, status=404)
     assert emulated.localstripe.intent(payment(emulated).reference)["status"] == \
         "requires_payment_method"  # nothing was confirmed
+
+
+def test_a_new_setup_intent_after_the_browsers_failed(emulated: Any) -> None:
+    page = card_page(emulated)
+    renewed = bridge(emulated, {"renew": True, "client_secret": client_secret(page)}, 200)
+    assert renewed["setup"].startswith("seti_") and renewed["setup"] not in page.text
+    bridge(emulated, {"renew": True, "client_secret": "pi_x_secret_y"}, 403)
