@@ -56,6 +56,14 @@ def _call(what: str, func: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         log.warning("stripe: %s: no answer: %s", what, words(exc))
         raise StripeUnavailable(f"Stripe did not answer ({what}): {words(exc)}") from None
+    except stripe.IdempotencyError as exc:
+        # The same key with other details: an earlier try (whose answer may have been lost,
+        # so it may have been made) asked for something else.
+        log.warning("stripe: %s: an earlier try under the same key differs: %s", what,
+                    words(exc))
+        raise Conflict(f"Stripe has an earlier try to {what} with other details, which may have "
+                       f"been made though its answer was lost: try again exactly as before (the "
+                       f"same amount), or look the payment up in Stripe's dashboard") from None
     except stripe.StripeError as exc:
         status = exc.http_status or 0
         log.warning("stripe: %s: refused (%s): %s", what, status, words(exc))

@@ -313,7 +313,7 @@ class FlakyStripe(stripe.RequestsClient):
 
     def __init__(self) -> None:
         super().__init__(timeout=10)
-        self.answers: dict[str, tuple[Any, int, Any]] = {}
+        self.answers: dict[str, tuple[Any, tuple[Any, int, Any]]] = {}
         self.sent: list[tuple[str, str, str | None]] = []
         self.to_lose = 0
         self.unreachable = False
@@ -333,11 +333,16 @@ class FlakyStripe(stripe.RequestsClient):
             self._handle_request_error(
                 requests.exceptions.ConnectionError("connection refused (Stripe is away)"))
         if method.lower() == "post" and key and key in self.answers:
-            answer = self.answers[key]
+            sent, answer = self.answers[key]
+            if sent != post_data:  # Stripe refuses a key reused with other parameters
+                answer = (json.dumps({"error": {
+                    "type": "idempotency_error",
+                    "message": "Keys for idempotent requests can only be used with the same "
+                               "parameters they were first used with."}}), 400, {})
         else:
             answer = super().request(method, url, headers, post_data)
             if method.lower() == "post" and key:
-                self.answers[key] = answer
+                self.answers[key] = (post_data, answer)
         if self.to_lose:
             self.to_lose -= 1
             self._handle_request_error(

@@ -130,6 +130,29 @@ def test_a_lost_answer_and_a_retry_from_a_new_basket_refund_once(venue: Any, cus
     assert keys == ["xts2-refund-1-20261130120000-1"] * 2
 
 
+def test_a_lost_answer_then_another_amount_is_refused_until_the_first_is_asked_again(
+        venue: Any, customer: Any) -> None:
+    """Stripe made a 24.00 refund whose answer was lost; the box office then asks for 12.00: the
+    same key with another amount, which Stripe refuses. Nothing is recorded and the screen says
+    what to do; asking for the 24.00 again records the refund Stripe made."""
+    sale, intent = paid_order(venue, customer)
+    first = refund_basket(venue, sale)
+    flaky(venue).lose(1)
+    pay_back(venue, first, sale, "24.00", status=409)
+    venue.call("baskets/removeitem", {"basket": first, "item": lines(venue, first)["ticket"]["id"]})
+    smaller = refund_basket(venue, sale, quantity=1)
+    body = pay_back(venue, smaller, sale, "12.00", status=409)
+    assert "an earlier try to refund the payment with other details" in body["error"]["message"]
+    assert "try again exactly as before (the same amount)" in body["error"]["message"]
+    assert set(lines(venue, smaller)) == {"ticket"}
+    venue.call("baskets/removeitem", {"basket": smaller,
+                                      "item": lines(venue, smaller)["ticket"]["id"]})
+    again = refund_basket(venue, sale)
+    added = pay_back(venue, again, sale, "24.00")["item"]
+    (made,) = venue.localstripe.refunds(intent)
+    assert (made["amount"], added["payment"]["reference"]) == (2400, made["id"])
+
+
 def test_a_retried_request_gets_its_first_answer(venue: Any, customer: Any) -> None:
     """The answer to the box office was lost (not Stripe's): the client sends the same opid
     again and gets the refund it made; Stripe is not asked again."""
