@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from browser_till import run_axe
 from playwright.sync_api import expect
 from shop_browser import (
     PHONE,
@@ -43,6 +44,7 @@ def test_an_online_order_refunded_to_the_card(shop, shoot):
     expect(way.locator("option:checked")).to_have_text(re.compile("^Back to the card"))
     expect(till.locator("#refund-card-hint")).to_contain_text("goes back to the card")
     shoot(till, "shop-30-refund-to-card")
+    assert run_axe(till) == []
     total = till.locator("#refund-total").inner_text()
     till.get_by_role("button", name=f"Refund {total}").click()
 
@@ -50,6 +52,7 @@ def test_an_online_order_refunded_to_the_card(shop, shoot):
     expect(receipt.get_by_role("heading", name="Refund complete")).to_be_visible()
     expect(receipt).to_contain_text(
         re.compile(r"Paid back to the card Online payment \(tpr_\d+_xts2-refund-"))
+    assert run_axe(till) == []
     with s.till.app.session() as db:
         (paid,) = db.query(OnlinePayment).all()
         assert list(paid.detail["refunds"].values()) == [int(total.replace(".", ""))]
