@@ -214,6 +214,11 @@ def test_the_bookkeepers_report_in_the_admin_screen(shop: Shop) -> None:
     expect(sheet).to_contain_text(payment(shop.app).reference)
     expect(sheet).to_contain_text("succeeded")
     expect(sheet).to_contain_text("24.00")
+    # What does not agree is said under its row, in words: here, that localstripe cannot list
+    # the day's payments (Stripe can), so payments only Stripe knows could not be looked for.
+    note = sheet.locator("tr.report-note")
+    expect(note).to_have_count(1)
+    expect(note).to_contain_text("Problem: Stripe's list of the day's payments could not be read")
 
 
 def test_three_d_secure_refused_then_another_card(shop: Shop) -> None:

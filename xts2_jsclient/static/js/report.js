@@ -38,8 +38,12 @@ const SHOWN = {
   performance: ["tickettype", "price", "sold", "refunded", "revenue"],
   show: ["when", "capacity", "sold", "reserved", "heldback", "available", "revenue"],
   stripe: ["time", "order", "reference", "state", "taken", "stripestatus", "received", "refunded",
-    "stripe_refunded", "fee", "problem"],
+    "stripe_refunded", "fee"],
 };
+
+/** A column of words shown under its row, across the table, rather than in a column of its own
+ * far to the right (the CSV keeps it as a column). */
+const NOTES = { stripe: ["problem", "Problem"] };
 
 export function columns(report) {
   const rows = report.row || [];
@@ -63,13 +67,20 @@ const numeric = (col) => col.kind === "int" || col.kind === "money";
 export function ReportTable({ report, caption, cols: given, id }) {
   const cols = given || columns(report);
   const rows = report.row || [];
+  const [note, noteLabel] = NOTES[report.type] || [];
+  const row = (r, i) => {
+    const line = html`<tr key=${i} class=${note && r[note] ? "has-note" : null}>${cols.map((c) => html`
+      <td class=${numeric(c) ? "value" : null}>${cell(c, r[c.name])}</td>`)}</tr>`;
+    if (!note || !r[note]) return line;
+    return [line, html`<tr key=${`${i}-note`} class="report-note"><td colspan=${cols.length}>
+      <div class="note-text"><strong>${noteLabel}:</strong> ${r[note]}</div></td></tr>`];
+  };
   return html`
     <table class="grid report" id=${id}>
       ${caption ? html`<caption>${caption}</caption>` : null}
       <thead><tr>${cols.map((c) => html`<th scope="col" class=${numeric(c) ? "value" : null}>${c.label}</th>`)}</tr></thead>
       <tbody>
-        ${rows.length ? rows.map((r, i) => html`<tr key=${i}>${cols.map((c) => html`
-          <td class=${numeric(c) ? "value" : null}>${cell(c, r[c.name])}</td>`)}</tr>`)
+        ${rows.length ? rows.flatMap(row)
           : html`<tr><td colspan=${cols.length} class="empty">Nothing in this period.</td></tr>`}
       </tbody>
       ${report.total ? html`<tfoot><tr class="total">${cols.map((c, i) => html`
