@@ -14,7 +14,6 @@ code, an unknown performance, no terminal key).
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -38,11 +37,11 @@ from xts2_core import (
     Text,
     answers,
     elist,
-    is_sqlite,
     locks_enabled,
 )
 
 from .codes import MAX_INPUT, normalise, well_formed
+from .items import widen_race_window
 from .labels import performance_label, when
 from .models import Performance, Show, TicketCode, TicketType
 
@@ -254,21 +253,6 @@ def _verdict(request: Any, row: Any, door: int) -> tuple[str, str]:
     return "admitted", f"Admitted: {row.tickettypename}" + (f", {row.name}" if row.name else "")
 
 
-def _race_window(request: Any) -> None:
-    """TEST ONLY: widen the window between reading a code and admitting it (see
-    :data:`CHECKIN_DELAY_SETTING`). Under ``xts2.testing.skip_locks`` on SQLite the read snapshot
-    is restarted after the sleep too (SQLite would otherwise refuse the stale writer and replay
-    it), so the negative control can see a double admission as PostgreSQL would. With neither
-    setting set this does nothing."""
-    delay = float(request.registry.settings.get(CHECKIN_DELAY_SETTING) or 0)
-    if delay > 0:
-        time.sleep(delay)
-    if not locks_enabled(request) and is_sqlite(request.dbsession):
-        conn = request.dbsession.connection()
-        conn.exec_driver_sql("COMMIT")
-        conn.exec_driver_sql("BEGIN")
-
-
 @answers(CheckinAnswer)
 def checkin(request: Any, p: CheckinParams) -> E:
     """``<checkin result code door message …/>``: admit the ticket whose code the door scanned,
@@ -292,7 +276,7 @@ def checkin(request: Any, p: CheckinParams) -> E:
         admitted, terminal, terminalname = row.admitted, row.admitted_terminal, row.terminalname
         if result != "admitted":
             break
-        _race_window(request)
+        widen_race_window(request, CHECKIN_DELAY_SETTING)  # TEST ONLY: does nothing unset
         if conn.execute(admit, {"id_": row.id, "now": request.now,
                                 "terminal": here.id}).rowcount == 1:
             admitted, terminal, terminalname = request.now, here.id, here.name

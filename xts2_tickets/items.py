@@ -223,7 +223,7 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, p: TicketIte
             verb = "is" if counts.available == 1 else "are"
             raise ItemRejected(f"Only {tickets(counts.available)} {verb} available for {label}",
                                param="item.quantity")
-    _test_race_window(request)
+    widen_race_window(request)
 
     if orig is not None:
         detail = dict(orig.detail or {})
@@ -242,21 +242,21 @@ def validate_add_item(request: Any, basket: Basket, item_type: str, p: TicketIte
     )
 
 
-def _test_race_window(request: Any) -> None:
-    """TEST ONLY: widen the window between counting and writing, for the race tests.
+def widen_race_window(request: Any, setting: str = COUNT_DELAY_SETTING) -> None:
+    """TEST ONLY: widen the window between reading and writing, for the race tests.
 
-    - ``xts2.testing.tickets.count_delay`` (seconds) sleeps here, with or without locks.
+    - ``setting`` (``xts2.testing.tickets.count_delay`` for a sale, the door's check-in delay
+      for an admission) is seconds to sleep here, with or without locks.
     - Under ``xts2.testing.skip_locks`` on SQLite, restart the session's read snapshot after the
       sleep. Without ``BEGIN IMMEDIATE`` a SQLite writer reads in a deferred transaction, and
       SQLite itself refuses its write if another writer committed since its first read (the
-      request is then replayed and counts again), so a race could never be seen. Restarting the
-      snapshot (nothing has been written yet) lets the negative control oversell as PostgreSQL
-      does without ``FOR UPDATE``.
+      request is then replayed and reads again), so a race could never be seen. Restarting the
+      snapshot (nothing has been written yet) lets the negative control oversell (or admit twice)
+      as PostgreSQL does without ``FOR UPDATE``.
 
     Neither setting is ever set in production; with both unset this does nothing.
     """
-    settings = request.registry.settings
-    delay = float(settings.get(COUNT_DELAY_SETTING) or 0)
+    delay = float(request.registry.settings.get(setting) or 0)
     if delay > 0:
         time.sleep(delay)
     if not locks_enabled(request) and is_sqlite(request.dbsession):
