@@ -59,7 +59,7 @@ from .payments import (
     settle_overdue,
     start_payment,
 )
-from .refunds import BasketRefunds
+from .refunds import BasketRefunds, ClosedBasketFacts
 from .render import E, elist, emap
 from .reports import Column, Report, ReportType
 from .season import (
@@ -76,6 +76,7 @@ from .values import Money, format_datetime, format_money, parse_money
 
 __all__ = [
     "Answer", "BadParam", "Base", "Basket", "BasketFilter", "BasketItem", "BasketRefunds", "BigId", "Bool",
+    "ClosedBasketFacts",
     "Column",
     "Command", "Conflict", "Count", "DateTime", "DateTimeText", "E", "Entry", "Field",
     "Forbidden", "Id", "IdList", "Int", "ItemRejected", "ItemType", "ItemTypeName", "ItemTypeNames",

@@ -39,7 +39,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from xts2_core import Basket, BasketItem
+from xts2_core import Basket, BasketItem, ClosedBasketFacts
 
 from .models import TicketCode
 
@@ -202,32 +202,15 @@ _OF_BASKET = (sa.select(_T.c.item_id, _T.c.code)
               .order_by(_T.c.id))
 
 
-class BasketCodes:
-    """``{item id: [code, …]}`` of a closed basket's sales, read once per basket and request
-    (whatever the number of items rendered), or handed over by the close that made them."""
-
-    _KEY = "_xts2_tickets_codes"
-
-    def of(self, request: Any, basket_id: int) -> dict[int, list[str]] | None:
-        """The codes of the basket's sales; ``None`` for a basket that is not closed (its codes,
-        if it was reopened, are not shown until it closes again)."""
-        cache = request.__dict__.setdefault(self._KEY, {})
-        if basket_id in cache:
-            return cache[basket_id]
-        basket = request.dbsession.get(Basket, basket_id)       # loaded already: no query
-        found = None
-        if basket is not None and basket.state == "closed":
-            found = defaultdict(list)
-            for item_id, code in request.dbsession.connection().execute(
-                    _OF_BASKET, {"basket": basket_id}):
-                found[item_id].append(code)
-        cache[basket_id] = found
-        return found
-
-    def known(self, request: Any, basket_id: int, codes: dict[int, list[str]]) -> None:
-        """The codes of a basket this request closed (no query to show them)."""
-        request.__dict__.setdefault(self._KEY, {})[basket_id] = defaultdict(list, codes)
+def _codes_by_item(rows: Any) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for item_id, code in rows:
+        found[item_id].append(code)
+    return found
 
 
-#: The one cache of codes by basket.
-CODES = BasketCodes()
+#: The valid codes of a closed basket's sales, ``{item id: [code, …]}``, read once per basket
+#: and request (whatever the number of items rendered), or handed over by the close that made
+#: them (``known``); ``None`` for a basket that is not closed (a reopened basket's codes are not
+#: shown until it closes again).
+CODES = ClosedBasketFacts(_OF_BASKET, _codes_by_item)
