@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from browser_till import FIRST_KEY, SECOND_KEY, run_axe
+from browser_till import run_axe, season
 from playwright.sync_api import expect
 
 WEBSITE_KEY = "website-terminal-key-for-tests-0001"
@@ -46,41 +46,24 @@ SHOP_SETTINGS = {
 
 
 def shop_season(expiry: int = 1800, now: datetime | None = None) -> dict[str, Any]:
-    """Hamlet tonight and tomorrow (Adult 12.00, Concession 8.00), a late show, and Macbeth with
-    two seats (the last seats, and a sold-out page); a programme and donations offered online;
-    cash, card and online; two box offices and the Website terminal."""
-    now = now or datetime.now(UTC)
-    tonight = (now + timedelta(hours=3)).replace(minute=30, second=0, microsecond=0)
-    fmt = "%Y-%m-%dT%H:%M:%S+00:00"
-    return {
-        "shows": [
-            {"name": "Hamlet", "description": "A prince hesitates.",
-             "tickettypes": [{"name": "Adult", "price": "12.00"},
-                             {"name": "Concession", "price": "8.00"}],
-             "performances": [{"start": tonight.strftime(fmt), "capacity": 50},
-                              {"start": (tonight + timedelta(days=1)).strftime(fmt),
-                               "capacity": 50}]},
-            {"name": "Late Night Jazz",
-             "tickettypes": [{"name": "Standard", "price": "15.00"}],
-             "performances": [{"start": (tonight + timedelta(hours=2)).strftime(fmt),
-                               "capacity": 60}]},
-            {"name": "Macbeth", "description": "A thane listens to witches.",
-             "tickettypes": [{"name": "Standard", "price": "10.00"}],
-             "performances": [{"start": (tonight + timedelta(days=2)).strftime(fmt),
-                               "capacity": 2}]},
-        ],
-        # What the basket page offers besides tickets (the providers' shop_offers).
-        "stock": [{"name": "Programme", "price": "3.00", "category": "merch", "level": 40,
-                   "online": True}],
-        "donations": [{"online": True}],
-        "paymenttypes": [{"code": "card", "name": "Card"}, {"code": "cash", "name": "Cash"},
-                         {"code": "online", "name": "Online payment"}],
-        "terminals": [{"name": "Box office 1", "key": FIRST_KEY, "paymenttypes": ["card", "cash"]},
-                      {"name": "Box office 2", "key": SECOND_KEY,
-                       "paymenttypes": ["card", "cash"]},
-                      {"name": "Website", "key": WEBSITE_KEY, "expiry": expiry,
-                       "paymenttypes": ["online"]}],
-    }
+    """The till's season (Hamlet tonight and tomorrow, Adult 12.00, Concession 8.00, a late
+    show; cash and card; two box offices), and for the shop: Macbeth with two seats (the last
+    seats, and a sold-out page), a programme and donations offered online, and the Website
+    terminal taking online payments."""
+    data = season(now)
+    hamlet = datetime.fromisoformat(data["shows"][0]["performances"][0]["start"])
+    data["shows"].append(
+        {"name": "Macbeth", "description": "A thane listens to witches.",
+         "tickettypes": [{"name": "Standard", "price": "10.00"}],
+         "performances": [{"start": (hamlet + timedelta(days=2)).isoformat(), "capacity": 2}]})
+    # What the basket page offers besides tickets (the providers' shop_offers).
+    data["stock"] = [{"name": "Programme", "price": "3.00", "category": "merch", "level": 40,
+                      "online": True}]
+    data["donations"] = [{"online": True}]
+    data["paymenttypes"].append({"code": "online", "name": "Online payment"})
+    data["terminals"].append({"name": "Website", "key": WEBSITE_KEY, "expiry": expiry,
+                              "paymenttypes": ["online"]})
+    return data
 
 
 class Shop:
