@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from racekit import race_performance
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -35,19 +35,10 @@ def _setup(xts2_app_factory: Any) -> tuple[int, list[str], dict[str, int]]:
     """A performance a week from now (the servers run on the real clock), ROUNDS complimentary
     tickets sold in one basket, and four door terminals; returns (performance, codes,
     {door key: terminal id})."""
-    app = xts2_app_factory(plugins=["tickets"])
-    start = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
-    app.load({"shows": [{"name": "Race", "tickettypes": [{"name": "Comp", "price": "0.00"}],
-                         "performances": [{"start": start.isoformat(), "capacity": 100}]}]})
+    app, perf, _, closed = race_performance(xts2_app_factory, 100, ROUNDS)
     for name, key in DOORS:
         app.add_terminal(name, key)
-    show = app.call("tickets/getshows")["shows"][0]["id"]
-    perf = app.call("tickets/getperformances", {"show": show})["performances"][0]["id"]
-    tt = app.call("tickets/gettickettypes", {"show": show})["tickettypes"][0]["id"]
-    b = app.call("baskets/newbasket")["basket"]["id"]
-    app.call("baskets/additem", {"basket": b, "type": "ticket", "item.performance": perf,
-                                 "item.tickettype": tt, "item.quantity": ROUNDS})
-    codes = app.call("baskets/closebasket", {"basket": b})["basket"]["item"][0]["ticket"]["code"]
+    codes = closed["item"][0]["ticket"]["code"]
     ids = {key: app.call("xts/getterminal", key=key)["terminal"]["id"] for _, key in DOORS}
     app.registry["dbengine"].dispose()
     return perf, codes, ids

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from racekit import race_performance
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -30,19 +30,8 @@ DELAY = "0.2"
 
 
 def _setup(xts2_app_factory: Any) -> tuple[int, int]:
-    """Load a performance a week from now (real time: the servers run on the real clock) and
-    sell all but :data:`SEATS` of it; returns (performance id, ticket type id)."""
-    app = xts2_app_factory(plugins=["tickets"])
-    start = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
-    app.load({"shows": [{"name": "Race", "tickettypes": [{"name": "Comp", "price": "0.00"}],
-                         "performances": [{"start": start.isoformat(), "capacity": CAPACITY}]}]})
-    show = app.call("tickets/getshows")["shows"][0]["id"]
-    perf = app.call("tickets/getperformances", {"show": show})["performances"][0]["id"]
-    tt = app.call("tickets/gettickettypes", {"show": show})["tickettypes"][0]["id"]
-    b = app.call("baskets/newbasket")["basket"]["id"]
-    app.call("baskets/additem", {"basket": b, "type": "ticket", "item.performance": perf,
-                                 "item.tickettype": tt, "item.quantity": SOLD_BEFORE})
-    app.call("baskets/closebasket", {"basket": b})
+    """The race's performance with all but :data:`SEATS` sold: (performance id, ticket type)."""
+    app, perf, tt, _ = race_performance(xts2_app_factory, CAPACITY, SOLD_BEFORE)
     app.registry["dbengine"].dispose()
     return perf, tt
 

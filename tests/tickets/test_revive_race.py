@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from racekit import race_performance
 
 from xts2_core.models import Basket
 
@@ -28,17 +29,8 @@ CAPACITY, SOLD_BEFORE, EXPIRED, BUYERS = 10, 5, 8, 8
 def test_reviving_and_selling_the_last_seats(xts2_app_factory, xts2_live_server):
     from xts2_core.testing import TEST_KEY
 
-    app = xts2_app_factory(plugins=["tickets"])
-    start = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
-    app.load({"shows": [{"name": "Race", "tickettypes": [{"name": "Comp", "price": "0.00"}],
-                         "performances": [{"start": start.isoformat(), "capacity": CAPACITY}]}]})
-    show = app.call("tickets/getshows")["shows"][0]["id"]
-    perf = app.call("tickets/getperformances", {"show": show})["performances"][0]["id"]
-    tt = app.call("tickets/gettickettypes", {"show": show})["tickettypes"][0]["id"]
+    app, perf, tt, _ = race_performance(xts2_app_factory, CAPACITY, SOLD_BEFORE)
     ticket = {"type": "ticket", "item.performance": perf, "item.tickettype": tt}
-    sold = app.call("baskets/newbasket")["basket"]["id"]
-    app.call("baskets/additem", {"basket": sold, **ticket, "item.quantity": SOLD_BEFORE})
-    app.call("baskets/closebasket", {"basket": sold})
     expired = []
     for _ in range(EXPIRED):  # each expires as soon as it holds its ticket (the real clock)
         b = app.call("baskets/newbasket")["basket"]["id"]
