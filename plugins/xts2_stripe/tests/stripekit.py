@@ -122,6 +122,8 @@ class LocalStripe:
         return self.client().v1.payment_intents.retrieve(intent_id).to_dict()
 
     def refunds(self, intent_id: str) -> list[dict[str, Any]]:
+        """The PaymentIntent's refunds, newest first by the second each was made in: two
+        made within one second come in either order, so compare them sorted."""
         return [r.to_dict() for r in self.client().v1.refunds.list(
             params={"payment_intent": intent_id}).data]
 

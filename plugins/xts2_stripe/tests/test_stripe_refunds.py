@@ -111,7 +111,7 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded(venue: Any, customer: An
     # The box office then refunds a 12.00 ticket through XTS2: the 5.00 the dashboard gave
     # back counts towards it, so the card gets 7.00 more, and the records agree again.
     assert refund(venue, 1200, "boxoffice-refund-12") != "made in Stripe's dashboard"
-    assert [r["amount"] for r in venue.localstripe.refunds(intent)] == [500, 700]
+    assert sorted(r["amount"] for r in venue.localstripe.refunds(intent)) == [500, 700]
     assert post_event(venue, charge_refunded(venue, intent)).text == "refunds agree"
     p = payment(venue)
     assert (p.detail["stripe_refunded"], p.detail["refunded_outside"]) == (1200, 0)
