@@ -44,6 +44,7 @@ class TakingsLine(Answer):
     name: str
     amount: MoneyText
     count: int
+    fees: MoneyText
 
 
 class TakingsOut(Answer):
@@ -52,6 +53,7 @@ class TakingsOut(Answer):
     until: DateTimeText
     total: MoneyText
     count: int
+    fees: MoneyText
     paymenttype: list[TakingsLine] | None = None
 
 
@@ -92,8 +94,9 @@ class GetTakings(Params):
 
 @answers(TakingsAnswer)
 def gettakings(request: Any, p: GetTakings) -> E:
-    """``<takings terminal since until total count><paymenttype code name amount count/>…</takings>``:
-    what a terminal took in ``[since, until)`` per payment type, refunds subtracted."""
+    """``<takings terminal since until total count fees><paymenttype code name amount count
+    fees/>…</takings>``: what a terminal took in ``[since, until)`` per payment type, refunds
+    subtracted; ``fees``: what payment services charged for taking it (``item.fee``)."""
     until = p.until if p.until is not None else request.now
     if until < p.since:
         raise BadParam("until", "parameter 'until' must not be before 'since'")
@@ -112,11 +115,13 @@ def gettakings(request: Any, p: GetTakings) -> E:
     lines = takings(request.dbsession, p.since, until, terminal_id=terminal_id,
                     paymenttype_id=only.id if only is not None else None)
     children = [E("paymenttype", {"code": t.code, "name": t.name, "amount": Money(t.amount),
-                                  "count": t.count}, many=True) for t in lines]
+                                  "count": t.count, "fees": Money(t.fees)}, many=True) for t in lines]
     if only is not None and not lines:
         children.append(E("paymenttype", {"code": only.code, "name": only.name,
-                                          "amount": Money(0), "count": 0}, many=True))
+                                          "amount": Money(0), "count": 0, "fees": Money(0)},
+                                    many=True))
     return E("takings", {
         "terminal": terminal_id, "since": p.since, "until": until,
         "total": Money(sum(t.amount for t in lines)), "count": sum(t.count for t in lines),
+        "fees": Money(sum(t.fees for t in lines)),
     }, children)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from xts2_core import (
+    BadParam,
     Basket,
     BasketItem,
     Bool,
@@ -56,6 +57,10 @@ class PaymentItemParams(Params):
                                 "terminal, and is recorded only once the service has made the "
                                 "refund; one taken at a counter goes back from this terminal, "
                                 "which must accept its type.")
+    fee: MoneyParam | None = Field(None, ge=0, description="What the payment service charged "
+                                   "for taking this payment (Stripe's fee of a card payment), "
+                                   "if it says: 0.00 up to item.amount; payments only. Takings "
+                                   "show it beside what was taken.")
 
 
 ITEM = ItemType(ITEM_TYPE, PaymentItemParams, "Payment",
@@ -86,6 +91,12 @@ def new_item(request: Any, basket: Basket, p: PaymentItemParams) -> NewItem:
             f"This terminal does not accept {p.paymenttype!r} payments" if known
             else f"There is no payment type {p.paymenttype!r}", param="item.paymenttype")
     pt = found[0]
+    if p.fee is not None and p.refund:
+        raise BadParam("item.fee", "parameter 'item.fee' is what taking a payment cost: a "
+                       "refund has none")
+    if p.fee is not None and p.fee > p.amount:
+        raise BadParam("item.fee", f"parameter 'item.fee' ({format_money(p.fee)}) must not be "
+                       f"more than item.amount ({format_money(p.amount)})")
     # The core locked the basket, so its value cannot change under us.
     value = basket_value(request, basket)
     amount = format_money(p.amount)
@@ -99,6 +110,8 @@ def new_item(request: Any, basket: Basket, p: PaymentItemParams) -> NewItem:
             if value < 0 else "The basket owes nothing back", param="item.amount")
     detail = {"paymenttype": pt.code, "paymenttypename": pt.name, "paymenttype_id": pt.id,
               "terminal": terminal.id, "refund": p.refund}
+    if p.fee is not None:
+        detail["fee"] = p.fee
     if orig is not None:
         detail["refundof"] = orig.id
         given = _given_back(request, orig.id)
@@ -176,7 +189,7 @@ def record(request: Any, basket: Basket, item: BasketItem) -> None:
     request.dbsession.execute(_PAYMENT, {
         "item_id": item.id, "paymenttype_id": d["paymenttype_id"], "terminal_id": d["terminal"],
         "added": item.added, "amount": -item.value, "refund": bool(d["refund"]),
-        "refundof": d.get("refundof")})
+        "refundof": d.get("refundof"), "fee": d.get("fee")})
 
 
 def refuse_change(item: BasketItem) -> None:
@@ -186,9 +199,11 @@ def refuse_change(item: BasketItem) -> None:
 
 
 def describe(item: BasketItem) -> E:
-    """``<payment paymenttype paymenttypename terminal refund/>`` from the item's snapshot."""
+    """``<payment paymenttype paymenttypename terminal refund refundof reference fee/>`` from the
+    item's snapshot."""
     d = item.detail or {}
     return E("payment", {"paymenttype": d.get("paymenttype"),
                          "paymenttypename": d.get("paymenttypename"),
                          "terminal": d.get("terminal"), "refund": bool(d.get("refund")),
-                         "refundof": d.get("refundof"), "reference": d.get("reference")})
+                         "refundof": d.get("refundof"), "reference": d.get("reference"),
+                         "fee": format_money(d["fee"]) if d.get("fee") is not None else None})

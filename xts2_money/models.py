@@ -51,3 +51,6 @@ class Payment(Base):
     refund: Mapped[bool] = mapped_column(default=False)
     #: The payment item a refund gives money back for (``item.refundof``), if it names one.
     refundof: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    #: What the payment service charged for taking a payment (``item.fee``, minor units), if
+    #: it says: Stripe's fee of a card payment taken online. Takings show it beside the amount.
+    fee: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -1,7 +1,8 @@
 """The ``takings`` report (``xts/report?type=takings``): the end-of-day cash-up sheet.
 
-Rows by terminal and payment type — items, payments, refunds and the net amount — a total row and
-a chart of the net amounts. Built on the same query as ``gettakings``, so both agree to the penny.
+Rows by terminal and payment type — items, payments, refunds, the net amount, what payment
+services charged for taking it (``item.fee``: Stripe's fee) and the net of those fees — a total
+row and a chart of the net amounts. Built on the same query as ``gettakings``, so both agree to the penny.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ COLUMNS = [
     Column("payments", "Taken", "money"),
     Column("refunds", "Refunded", "money"),
     Column("amount", "Net", "money"),
+    Column("fees", "Service fees", "money"),
+    Column("afterfees", "Net of fees", "money"),
 ]
 
 
@@ -63,10 +66,12 @@ def build(request: Any, p: TakingsReportParams) -> Report:
     lines = takings(request.dbsession, p.from_, until, terminal_id=p.terminal)
     rows = [{"terminal": t.terminal_id, "terminalname": t.terminal_name, "paymenttype": t.code,
              "paymenttypename": t.name, "count": t.count, "payments": t.payments,
-             "refunds": t.refunds, "amount": t.amount} for t in lines]
+             "refunds": t.refunds, "amount": t.amount, "fees": t.fees,
+             "afterfees": t.after_fees} for t in lines]
     total = {"terminalname": "Total", "count": sum(t.count for t in lines),
              "payments": sum(t.payments for t in lines), "refunds": sum(t.refunds for t in lines),
-             "amount": sum(t.amount for t in lines)}
+             "amount": sum(t.amount for t in lines), "fees": sum(t.fees for t in lines),
+             "afterfees": sum(t.after_fees for t in lines)}
     who = terminal.name if terminal is not None else "all terminals"
     return Report(
         title=f"Cash-up: takings of {who}, {_when(p.from_, request.tz)} to "

@@ -33,6 +33,13 @@ class TakingsLine:
     refunds: int
     #: Payment items, refunds included.
     count: int
+    #: What the payment service charged for taking the payments (``item.fee``), where it said.
+    fees: int = 0
+
+    @property
+    def after_fees(self) -> int:
+        """Net, less the service's fees: what reaches the bank."""
+        return self.amount - self.fees
 
 
 def takings(dbsession: Any, since: datetime, until: datetime, *, terminal_id: int | None = None,
@@ -40,8 +47,9 @@ def takings(dbsession: Any, since: datetime, until: datetime, *, terminal_id: in
     """Payment items added in ``[since, until)``, grouped by terminal and payment type, ordered by
     terminal name and payment type name."""
     paid = sa.func.sum(sa.case((Payment.refund.is_(False), Payment.amount), else_=0))
+    fees = sa.func.sum(sa.func.coalesce(Payment.fee, 0))
     q = (sa.select(Payment.terminal_id, Terminal.name, PaymentType.id, PaymentType.code,
-                   PaymentType.name, sa.func.sum(Payment.amount), paid, sa.func.count())
+                   PaymentType.name, sa.func.sum(Payment.amount), paid, sa.func.count(), fees)
          .join(PaymentType, PaymentType.id == Payment.paymenttype_id)
          .join(Terminal, Terminal.id == Payment.terminal_id)
          .where(Payment.added >= since, Payment.added < until)
@@ -53,6 +61,6 @@ def takings(dbsession: Any, since: datetime, until: datetime, *, terminal_id: in
     if paymenttype_id is not None:
         q = q.where(Payment.paymenttype_id == paymenttype_id)
     return [TakingsLine(t_id, t_name, pt_id, code, name, int(amount), int(payments),
-                        int(payments) - int(amount), int(count))
-            for t_id, t_name, pt_id, code, name, amount, payments, count
+                        int(payments) - int(amount), int(count), int(fee))
+            for t_id, t_name, pt_id, code, name, amount, payments, count, fee
             in dbsession.execute(q).all()]

@@ -174,9 +174,10 @@ def test_cash_up_of_this_till_then_another_and_the_cash_up_sheet(till, shoot):
     assert download.value.suggested_filename.endswith(".csv")
     lines = got.strip().splitlines()
     assert lines[0] == ("terminal,terminalname,paymenttype,paymenttypename,count,payments,"
-                        "refunds,amount")
-    assert lines[1:] == [f"{terminals['Box office 2']},Box office 2,card,Card,1,20.00,0.00,20.00",
-                         f"{terminals['Box office 2']},Box office 2,cash,Cash,1,4.00,0.00,4.00"]
+                        "refunds,amount,fees,afterfees")
+    assert lines[1:] == [
+        f"{terminals['Box office 2']},Box office 2,card,Card,1,20.00,0.00,20.00,0.00,20.00",
+        f"{terminals['Box office 2']},Box office 2,cash,Cash,1,4.00,0.00,4.00,0.00,4.00"]
     assert report_csv(t, period) == got
 
     # Back, and the sheet of all tills: both terminals, the total of both.

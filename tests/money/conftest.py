@@ -63,10 +63,11 @@ class Till:
                                                  "item.price": price}, key=key)
 
     def pay(self, basket: int, code: str, amount: str, refund: bool | None = None,
-            status: int = 200, key: str | bool = True) -> Any:
+            status: int = 200, key: str | bool = True, fee: str | None = None) -> Any:
         return self.app.call("baskets/additem", {
             "basket": basket, "type": "payment", "item.paymenttype": code,
-            "item.amount": amount, "item.refund": refund}, status=status, key=key)
+            "item.amount": amount, "item.refund": refund, "item.fee": fee}, status=status,
+            key=key)
 
     def close(self, basket: int, status: int = 200, key: str | bool = True) -> Any:
         return self.app.call("baskets/closebasket", {"basket": basket}, status=status, key=key)

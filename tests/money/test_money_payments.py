@@ -119,12 +119,32 @@ def test_payment_type_must_be_accepted_here(till):
     ({"item.paymenttype": "cash", "item.amount": ["1", "2"]}, "item.amount"),
     ({"item.paymenttype": "cash", "item.amount": "1", "item.refund": "maybe"}, "item.refund"),
     ({"item.paymenttype": "cash money", "item.amount": "1"}, "item.paymenttype"),
+    ({"item.paymenttype": "card", "item.amount": "1", "item.fee": "-0.01"}, "item.fee"),
+    ({"item.paymenttype": "card", "item.amount": "1", "item.fee": "0.5p"}, "item.fee"),
+    ({"item.paymenttype": "card", "item.amount": "1", "item.fee": "1.01"}, "item.fee"),
 ])
 def test_bad_payment_params(till, params, param):
     b = till.basket("5.00")
     err = till.call("baskets/additem", {"basket": b, "type": "payment", **params},
                     status=400)["error"]
     assert (err["code"], err["param"]) == ("bad_param", param)
+    assert till.call("baskets/getbasket", {"basket": b})["basket"]["value"] == "5.00"
+
+
+def test_a_payment_says_what_taking_it_cost(till):
+    b = till.basket("5.00")
+    item = till.pay(b, "card", "5.00", fee="0.28")["item"]
+    assert (item["value"], item["payment"]["fee"]) == ("-5.00", "0.28")
+    (line,) = [i for i in till.call("baskets/getbasket", {"basket": b})["basket"]["item"]
+               if i["type"] == "payment"]
+    assert line["payment"]["fee"] == "0.28"
+    assert "fee" not in till.pay(till.basket("2.00"), "cash", "2.00")["item"]["payment"]
+    # A refund costs nothing to take: a fee on it is refused, and nothing changes.
+    back = till.basket("-1.00")
+    err = till.pay(back, "card", "1.00", refund=True, fee="0.10", status=400)["error"]
+    assert (err["code"], err["param"]) == ("bad_param", "item.fee")
+    assert "refund has none" in err["message"]
+    assert till.call("baskets/getbasket", {"basket": back})["basket"]["value"] == "-1.00"
 
 
 def test_a_basket_holding_a_payment_never_expires(till, xts2_clock):

@@ -26,7 +26,7 @@ def day(till, xts2_clock):
 
     09:00 test terminal: 20.00 paid 15.00 card + 5.00 cash (split tender)
     10:00 test terminal: 7.50 paid cash
-    11:00 web shop:      30.00 paid card
+    11:00 web shop:      30.00 paid card, the card service's fee 0.65
     12:00 test terminal: a 2.50 return, refunded cash
     12:30 now
     """
@@ -41,7 +41,7 @@ def day(till, xts2_clock):
     till.close(b)
     at(xts2_clock, 11)
     b = till.basket("30.00", key=till.web_key)
-    till.pay(b, "card", "30", key=till.web_key)
+    till.pay(b, "card", "30", key=till.web_key, fee="0.65")
     till.close(b, key=till.web_key)
     at(xts2_clock, 12)
     b = till.basket("-2.50")
@@ -66,13 +66,17 @@ def lines(body):
 def test_takings_json(day):
     body = day.takings({"since": iso(9)})
     t = body["takings"]
-    assert (t["terminal"], t["total"], t["count"]) == (day.me, "25.00", 4)
+    assert (t["terminal"], t["total"], t["count"], t["fees"]) == (day.me, "25.00", 4, "0.00")
     assert t["since"] == "2026-07-01T10:00:00+01:00"            # venue time
     assert t["until"] == "2026-07-01T13:30:00+01:00"            # default: now
     assert t["paymenttype"] == [
-        {"code": "card", "name": "Card", "amount": "15.00", "count": 1},
-        {"code": "cash", "name": "Cash", "amount": "10.00", "count": 3},
+        {"code": "card", "name": "Card", "amount": "15.00", "count": 1, "fees": "0.00"},
+        {"code": "cash", "name": "Cash", "amount": "10.00", "count": 3, "fees": "0.00"},
     ]
+    # The web shop's card payment cost 0.65 to take: takings say so beside the amount.
+    web = day.takings({"since": iso(9)}, key=day.web_key)["takings"]
+    assert (web["total"], web["fees"], web["paymenttype"]) == ("30.00", "0.65", [
+        {"code": "card", "name": "Card", "amount": "30.00", "count": 1, "fees": "0.65"}])
 
 
 def test_takings_xml(day):
@@ -82,8 +86,8 @@ def test_takings_xml(day):
     assert (t.get("since"), t.get("until")) == ("2026-07-01T10:00:00+01:00",
                                                 "2026-07-01T13:30:00+01:00")
     assert [dict(p.attrib) for p in t.findall("paymenttype")] == [
-        {"code": "card", "name": "Card", "amount": "15.00", "count": "1"},
-        {"code": "cash", "name": "Cash", "amount": "10.00", "count": "3"},
+        {"code": "card", "name": "Card", "amount": "15.00", "count": "1", "fees": "0.00"},
+        {"code": "cash", "name": "Cash", "amount": "10.00", "count": "3", "fees": "0.00"},
     ]
 
 
@@ -110,7 +114,8 @@ def test_one_payment_type(day):
     # a payment type with nothing taken answers zero
     t = day.takings({"since": iso(9), "paymenttype": "voucher"})["takings"]
     assert (t["total"], t["count"], t["paymenttype"]) == (
-        "0.00", 0, [{"code": "voucher", "name": "Gift voucher", "amount": "0.00", "count": 0}])
+        "0.00", 0, [{"code": "voucher", "name": "Gift voucher", "amount": "0.00", "count": 0,
+                     "fees": "0.00"}])
     err = day.takings({"since": iso(9), "paymenttype": "cheque"}, status=404)["error"]
     assert (err["code"], err["param"]) == ("not_found", "paymenttype")
 
@@ -192,16 +197,17 @@ def test_report_rows_total_and_agreement(day):
     assert r["row"] == [
         {"terminal": day.me, "terminalname": "Test terminal", "paymenttype": "card",
          "paymenttypename": "Card", "count": 1, "payments": "15.00", "refunds": "0.00",
-         "amount": "15.00"},
+         "amount": "15.00", "fees": "0.00", "afterfees": "15.00"},
         {"terminal": day.me, "terminalname": "Test terminal", "paymenttype": "cash",
          "paymenttypename": "Cash", "count": 3, "payments": "12.50", "refunds": "2.50",
-         "amount": "10.00"},
+         "amount": "10.00", "fees": "0.00", "afterfees": "10.00"},
         {"terminal": day.web, "terminalname": "Web shop", "paymenttype": "card",
          "paymenttypename": "Card", "count": 1, "payments": "30.00", "refunds": "0.00",
-         "amount": "30.00"},
+         "amount": "30.00", "fees": "0.65", "afterfees": "29.35"},
     ]
     assert r["total"] == {"terminalname": "Total", "count": 5, "payments": "57.50",
-                          "refunds": "2.50", "amount": "55.00"}
+                          "refunds": "2.50", "amount": "55.00", "fees": "0.65",
+                          "afterfees": "54.35"}
     # gettakings agrees, terminal by terminal and payment type by payment type
     for terminal, key in ((day.me, True), (day.web, day.web_key)):
         t = day.takings({"since": iso(9), "until": iso(12, 30)}, key=key)["takings"]
@@ -209,6 +215,7 @@ def test_report_rows_total_and_agreement(day):
         assert lines({"takings": t}) == {row["paymenttype"]: (row["amount"], row["count"])
                                          for row in rows}
         assert cents(t["total"]) == sum(cents(row["amount"]) for row in rows)
+        assert cents(t["fees"]) == sum(cents(row["fees"]) for row in rows)
     assert cents(r["total"]["amount"]) == sum(cents(row["amount"]) for row in r["row"])
 
 
@@ -237,11 +244,14 @@ def test_report_csv(day):
     assert resp.content_type == "text/csv"
     rows = list(csv.reader(io.StringIO(resp.text)))
     assert rows[0] == ["terminal", "terminalname", "paymenttype", "paymenttypename", "count",
-                       "payments", "refunds", "amount"]
+                       "payments", "refunds", "amount", "fees", "afterfees"]
     assert rows[1:] == [
-        [str(day.me), "Test terminal", "card", "Card", "1", "15.00", "0.00", "15.00"],
-        [str(day.me), "Test terminal", "cash", "Cash", "3", "12.50", "2.50", "10.00"],
-        [str(day.web), "Web shop", "card", "Card", "1", "30.00", "0.00", "30.00"],
+        [str(day.me), "Test terminal", "card", "Card", "1", "15.00", "0.00", "15.00", "0.00",
+         "15.00"],
+        [str(day.me), "Test terminal", "cash", "Cash", "3", "12.50", "2.50", "10.00", "0.00",
+         "10.00"],
+        [str(day.web), "Web shop", "card", "Card", "1", "30.00", "0.00", "30.00", "0.65",
+         "29.35"],
     ]
 
 
