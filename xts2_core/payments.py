@@ -120,6 +120,10 @@ class PaymentMethod:
     :param settle: ``settle(request, payment)``: the payment is past its bound: find out how it
         ended (:func:`confirm_payment`, :func:`fail_payment`) or cancel it
         (:func:`cancel_payment`). ``None``: it is cancelled.
+    :param fee: ``fee(request, payment) -> int | None``: what the service charged for taking
+        the payment (minor units), if it says; asked once, as the payment is confirmed, and
+        recorded on its payment item (``item.fee``), so takings show it beside the amount.
+        ``None`` (the method, or its answer): not known.
     :param description: a sentence for the customer under the label.
     :param content_security: what the method's pages need beyond the server's own origin, as
         Content-Security-Policy sources by directive (``{"script-src": ("https://js.stripe.com",),
@@ -136,6 +140,7 @@ class PaymentMethod:
     refund: Callable[[Any, OnlinePayment, int, str], str] | None = None
     late: Callable[[Any, OnlinePayment], None] | None = None
     settle: Callable[[Any, OnlinePayment], None] | None = None
+    fee: Callable[[Any, OnlinePayment], int | None] | None = None
     description: str = ""
     content_security: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -300,9 +305,12 @@ def _close_paid_basket(request: Any, payment: OnlinePayment, method: PaymentMeth
     for other in payments_of(request, payment.basket_id):
         if other.id != payment.id and other.state in OPEN_STATES:
             _set_state(request, other, "cancelled", f"the basket was paid by payment {payment.id}")
-    added = call_command(request, "baskets/additem", {
-        "basket": payment.basket_id, "type": "payment", "item.paymenttype": method.paymenttype,
-        "item.amount": format_money(paid)}, terminal=terminal)
+    item = {"basket": payment.basket_id, "type": "payment", "item.paymenttype": method.paymenttype,
+            "item.amount": format_money(paid)}
+    fee = method.fee(request, payment) if method.fee is not None else None
+    if fee is not None and 0 <= fee <= paid:
+        item["item.fee"] = format_money(fee)
+    added = call_command(request, "baskets/additem", item, terminal=terminal)
     if payment.payer:
         call_command(request, "baskets/savebasket",
                      {"basket": payment.basket_id, "name": payment.payer}, terminal=terminal)

@@ -149,12 +149,33 @@ def check(request: Any, payment: OnlinePayment) -> str:
     if not payment.reference:
         return "pending"
     try:
-        intent = service.retrieve_intent(client_of(request.registry), payment.reference)
+        intent = service.intent_record(client_of(request.registry), payment.reference)
     except XTSError as exc:
         log.warning("stripe: payment %s: the return could not ask Stripe: %s", payment.id,
                     exc.message)
         return "pending"
+    taken = service.fee(intent, payment.currency)
+    if taken is not None:  # the same answer says the fee: fee() need not ask again
+        _detail(payment, fee=taken)
     return verdict(payment, intent)
+
+
+def fee(request: Any, payment: OnlinePayment) -> int | None:
+    """Stripe's fee for taking the payment, from its charge's balance transaction: as the
+    customer's return found it, or looked up now (the webhook came first). ``None`` when
+    Stripe does not say (yet), or does not answer: the order completes all the same."""
+    known = (payment.detail or {}).get("fee")
+    if known is not None:
+        return int(known)
+    if not payment.reference:
+        return None
+    try:
+        intent = service.intent_record(client_of(request.registry), payment.reference)
+    except XTSError as exc:
+        log.warning("stripe: payment %s: its fee could not be looked up: %s", payment.id,
+                    exc.message)
+        return None
+    return service.fee(intent, payment.currency)
 
 
 # -- money given back --------------------------------------------------------------------------
@@ -307,5 +328,5 @@ def payment_method(cfg: StripeSettings) -> PaymentMethod:
     return PaymentMethod(
         name=NAME, label=cfg.label, paymenttype=cfg.paymenttype, start=start,
         hold_seconds=cfg.hold_seconds, check=check, refund=refund, late=late, settle=settle,
-        description=cfg.description, content_security=cfg.content_security())
+        fee=fee, description=cfg.description, content_security=cfg.content_security())
 

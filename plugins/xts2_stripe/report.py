@@ -100,12 +100,10 @@ def _stripe_side(intent: dict[str, Any]) -> dict[str, Any]:
     status = str(intent.get("status") or "")
     charge = _charge(intent)
     refunded = charge.get("amount_refunded")
-    txn = charge.get("balance_transaction")
-    fee = txn.get("fee") if isinstance(txn, dict) else None
     return {"stripestatus": status,
             "received": service.received(intent) if status == "succeeded" else 0,
             "stripe_refunded": int(refunded) if refunded is not None else None,
-            "fee": int(fee) if fee is not None else None}
+            "fee": service.fee(intent)}
 
 
 def _mismatches(p: OnlinePayment, side: dict[str, Any], intent: dict[str, Any],

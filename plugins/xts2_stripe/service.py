@@ -134,3 +134,17 @@ def received(intent: dict[str, Any]) -> int:
     leaves it out: the amount)."""
     value = intent.get("amount_received")
     return int(value if value is not None else intent.get("amount") or 0)
+
+
+def fee(intent: dict[str, Any], currency: str | None = None) -> int | None:
+    """Stripe's fee for taking a PaymentIntent (minor units): its latest charge's balance
+    transaction's, when those are expanded (:func:`intent_record`) and say; never guessed.
+    With ``currency``, only a fee in that currency: one in the account's settlement currency
+    is not a part of what the customer paid."""
+    charge = intent.get("latest_charge")
+    txn = charge.get("balance_transaction") if isinstance(charge, dict) else None
+    if not isinstance(txn, dict) or txn.get("fee") is None:
+        return None
+    if currency is not None and str(txn.get("currency") or "").lower() != currency.lower():
+        return None
+    return int(txn["fee"])
