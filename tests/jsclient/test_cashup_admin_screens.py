@@ -193,6 +193,47 @@ def test_cash_up_of_this_till_then_another_and_the_cash_up_sheet(till, shoot):
     assert urls and not [u for u in urls if "password" in u.lower()]
 
 
+def test_service_fees_on_the_cash_up_sheet(till, shoot):
+    """A payment service's fee (Stripe's, recorded as item.fee) is on the till's takings and
+    the cash-up sheet, with what reaches the bank; a till that pays no fees sees no such
+    column (the test above)."""
+    t = till()
+    perf = t.performance("Hamlet")
+    two = {"terminalkey": SECOND_KEY}
+    adult = next(tt for tt in t.call("tickets/getperformance", {"performance": perf["id"]}
+                                     )["performance"]["tickettypes"] if tt["name"] == "Adult")
+    basket = t.call("baskets/newbasket", two)["basket"]["id"]
+    t.call("baskets/additem", {**two, "basket": basket, "type": "ticket",
+                               "item.performance": perf["id"], "item.tickettype": adult["id"],
+                               "item.quantity": 2})
+    t.call("baskets/additem", {**two, "basket": basket, "type": "payment",
+                               "item.paymenttype": "card", "item.amount": "24.00",
+                               "item.fee": "0.56"})
+    t.call("baskets/closebasket", {**two, "basket": basket})
+    page = t.page()
+    page.get_by_role("button", name="Cash-up", exact=True).click()
+    unlock(page, page.locator("#cashup-password"), t.server.admin_password)
+    terminals = {x["name"]: x["id"] for x in t.call("xts/getterminals", admin=True)["terminals"]}
+    page.locator("select#cashup-terminal").select_option(str(terminals["Box office 2"]))
+    expect(page.locator("#takings-total")).to_have_text("24.00")
+    table = page.locator("#takings")
+    expect(table.locator("thead")).to_contain_text("Service fees")
+    assert [c.strip() for c in table.locator("tbody tr td").all_inner_texts()] == [
+        "Card", "1", "24.00", "0.56"]
+    assert run_axe(page) == []
+
+    page.get_by_role("button", name="Cash-up sheet: Box office 2").click()
+    sheet = page.locator(".sheet")
+    expect(sheet.locator("thead")).to_contain_text("Net of fees")
+    assert sheet_rows(page) == [["Box office 2", "Card", "1", "24.00", "0.00", "24.00", "0.56",
+                                 "23.44"]]
+    facts = sheet.locator(".sheet-facts")
+    expect(facts).to_contain_text("Service fees0.56")
+    expect(facts).to_contain_text("Net of fees23.44")
+    assert run_axe(page) == []
+    shoot(page, "32b-cashup-sheet-fees")
+
+
 def test_holding_back_seats_and_the_show_and_performance_reports(till, shoot):
     t = till()
     perf = t.performance("Hamlet")

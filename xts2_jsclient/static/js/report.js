@@ -12,7 +12,7 @@ const LABELS = {
   terminal: ["Till no.", "int"], terminalname: ["Terminal", "text"],
   paymenttype: ["Code", "text"], paymenttypename: ["Payment type", "text"],
   count: ["Payments", "int"], payments: ["Taken", "money"], refunds: ["Refunded", "money"],
-  amount: ["Net", "money"],
+  amount: ["Net", "money"], fees: ["Service fees", "money"], afterfees: ["Net of fees", "money"],
   tickettype: ["Ticket type", "text"], price: ["Price", "money"], sold: ["Sold", "int"],
   refunded: ["Refunded", "int"], revenue: ["Revenue", "money"],
   performance: ["Performance no.", "int"], when: ["When", "text"], start: ["Start", "datetime"],
@@ -34,12 +34,20 @@ const TYPE_LABELS = {
 
 /** The columns worth a person's eye, per report type (ids and codes are in the CSV). */
 const SHOWN = {
-  takings: ["terminalname", "paymenttypename", "count", "payments", "refunds", "amount"],
+  takings: ["terminalname", "paymenttypename", "count", "payments", "refunds", "amount", "fees",
+    "afterfees"],
   performance: ["tickettype", "price", "sold", "refunded", "revenue"],
   show: ["when", "capacity", "sold", "reserved", "heldback", "available", "revenue"],
   stripe: ["time", "order", "reference", "state", "taken", "stripestatus", "received", "refunded",
     "stripe_refunded", "fee"],
 };
+
+/** Columns shown only when the total says something in another: a venue that pays no service
+ * fees (all cash and card machines) does not see two columns of 0.00 on its cash-up sheet. */
+const ONLY_WITH = { takings: { fees: "fees", afterfees: "fees" } };
+
+/** A money total that is not zero ("0.56", not "0.00"): read as text, never as a number. */
+export const nonzero = (money) => Boolean(money) && /[1-9]/.test(money);
 
 /** A column of words shown under its row, across the table, rather than in a column of its own
  * far to the right (the CSV keeps it as a column). */
@@ -47,7 +55,9 @@ const NOTES = { stripe: ["problem", "Problem"] };
 
 export function columns(report) {
   const rows = report.row || [];
-  const names = SHOWN[report.type] || [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const only = ONLY_WITH[report.type] || {};
+  const names = (SHOWN[report.type] || [...new Set(rows.flatMap((r) => Object.keys(r)))])
+    .filter((name) => !only[name] || nonzero(report.total?.[only[name]]));
   return names.map((name) => {
     const [label, kind] = (TYPE_LABELS[report.type] || {})[name] || LABELS[name] || [name, "text"];
     return { name, label, kind };

@@ -10,7 +10,7 @@
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import * as store from "../store.js";
 import { Section } from "../ui.js";
-import { ReportSheet, ReportTable, fileName, when } from "../report.js";
+import { ReportSheet, ReportTable, fileName, nonzero, when } from "../report.js";
 import { Unlock, Unlocked, adminError, unlocked } from "./admin.js";
 
 let api = null;
@@ -32,6 +32,8 @@ const TAKINGS_COLUMNS = [
   { name: "count", label: "Payments", kind: "int" },
   { name: "amount", label: "Amount", kind: "money" },
 ];
+/** What payment services kept of it (Stripe's fee), shown when there is any. */
+const FEES_COLUMN = { name: "fees", label: "Service fees", kind: "money" };
 
 function Sheet() {
   const sheet = store.get().cashupSheet;
@@ -41,7 +43,8 @@ function Sheet() {
       explain=${adminError} closeLabel="Back to cash-up"
       onClose=${() => store.set({ cashupSheet: null })}
       facts=${[["Terminal", r.terminalname || "All tills"], ["From", when(r.from)], ["Until", when(r.until)],
-        ["Net taken", r.total?.amount]]}>
+        ["Net taken", r.total?.amount],
+        ...(nonzero(r.total?.fees) ? [["Service fees", r.total.fees], ["Net of fees", r.total.afterfees]] : [])]}>
       <div class="signoff">
         <p>Cash counted: ______________</p>
         <p>Counted by: ______________</p>
@@ -131,8 +134,9 @@ function Cashup() {
   if (on && s.cashupSheet) return html`<${Sheet} />`;
   const table = takings ? {
     row: takings.paymenttype || [],
-    total: { name: "Total", count: takings.count, amount: takings.total },
+    total: { name: "Total", count: takings.count, amount: takings.total, fees: takings.fees },
   } : null;
+  const takingsColumns = takings && nonzero(takings.fees) ? [...TAKINGS_COLUMNS, FEES_COLUMN] : TAKINGS_COLUMNS;
   const button = (id, label, action, cls = "secondary") => html`
     <button class=${cls} type="button" onClick=${action} disabled=${Boolean(busy)} aria-busy=${busy === id}>
       ${busy === id ? "Asking…" : label}</button>`;
@@ -162,7 +166,7 @@ function Cashup() {
         <h3 id="takings-h">Takings of ${takings.who}, ${when(takings.since)} to ${when(takings.until)}</h3>
         <p class="takings-total"><span>Total taken</span> <strong id="takings-total">${takings.total}</strong>
           <span class="hint">${takings.count} payment${takings.count === 1 ? "" : "s"}</span></p>
-        <${ReportTable} id="takings" report=${table} cols=${TAKINGS_COLUMNS} />` : null}
+        <${ReportTable} id="takings" report=${table} cols=${takingsColumns} />` : null}
       ${on ? html`
         <div class="actions">
           ${takings ? button("sheet", `Cash-up sheet: ${takings.who}`, () => sheet(false), "go") : null}
