@@ -32,8 +32,13 @@ def watch_urls(page: Any) -> list[str]:
     return urls
 
 
-def sell_at_box_office_2(t: Any, perf: dict[str, Any]) -> None:
-    """Two Adult for Hamlet at Box office 2 through the API: 20.00 by card, 4.00 in cash."""
+#: What Box office 2 is paid, one payment item's parameters each: 20.00 by card, 4.00 in cash.
+CARD_AND_CASH = ({"item.paymenttype": "card", "item.amount": "20.00"},
+                 {"item.paymenttype": "cash", "item.amount": "4.00"})
+
+
+def sell_at_box_office_2(t: Any, perf: dict[str, Any], payments: Any = CARD_AND_CASH) -> None:
+    """Two Adult for Hamlet (24.00) at Box office 2 through the API, paid with ``payments``."""
     two = {"terminalkey": SECOND_KEY}
     adult = next(tt for tt in t.call("tickets/getperformance", {"performance": perf["id"]}
                                      )["performance"]["tickettypes"] if tt["name"] == "Adult")
@@ -41,9 +46,8 @@ def sell_at_box_office_2(t: Any, perf: dict[str, Any]) -> None:
     t.call("baskets/additem", {**two, "basket": basket, "type": "ticket",
                                "item.performance": perf["id"], "item.tickettype": adult["id"],
                                "item.quantity": 2})
-    for code, amount in (("card", "20.00"), ("cash", "4.00")):
-        t.call("baskets/additem", {**two, "basket": basket, "type": "payment",
-                                   "item.paymenttype": code, "item.amount": amount})
+    for payment in payments:
+        t.call("baskets/additem", {**two, "basket": basket, "type": "payment", **payment})
     assert t.call("baskets/closebasket", {**two, "basket": basket})["basket"]["state"] == "closed"
 
 
@@ -198,18 +202,8 @@ def test_service_fees_on_the_cash_up_sheet(till, shoot):
     the cash-up sheet, with what reaches the bank; a till that pays no fees sees no such
     column (the test above)."""
     t = till()
-    perf = t.performance("Hamlet")
-    two = {"terminalkey": SECOND_KEY}
-    adult = next(tt for tt in t.call("tickets/getperformance", {"performance": perf["id"]}
-                                     )["performance"]["tickettypes"] if tt["name"] == "Adult")
-    basket = t.call("baskets/newbasket", two)["basket"]["id"]
-    t.call("baskets/additem", {**two, "basket": basket, "type": "ticket",
-                               "item.performance": perf["id"], "item.tickettype": adult["id"],
-                               "item.quantity": 2})
-    t.call("baskets/additem", {**two, "basket": basket, "type": "payment",
-                               "item.paymenttype": "card", "item.amount": "24.00",
-                               "item.fee": "0.56"})
-    t.call("baskets/closebasket", {**two, "basket": basket})
+    sell_at_box_office_2(t, t.performance("Hamlet"), [
+        {"item.paymenttype": "card", "item.amount": "24.00", "item.fee": "0.56"}])
     page = t.page()
     page.get_by_role("button", name="Cash-up", exact=True).click()
     unlock(page, page.locator("#cashup-password"), t.server.admin_password)
