@@ -163,7 +163,7 @@ class XTS2TestApp:
     ``app.get``/``post``/``put``/``delete``/``head`` are WebTest's own (any path, full
     control). ``app.load(season)`` loads season data; ``app.clock`` is the clock ``request.now``
     reads; ``app.session()`` is a committed database session for set-up a season file cannot
-    express.
+    express; ``app.statements()`` records the SQL statements run inside a ``with`` block.
 
     Every JSON answer it receives is checked against the app's own ``GET /v2/openapi.json``
     (:class:`AnswerChecker`): a command's answer must match the answer schema declared next to
@@ -279,6 +279,28 @@ class XTS2TestApp:
     def add_terminal(self, name: str, key: str, **fields: Any) -> None:
         """Add (or update) a terminal; ``fields`` are its season keys (``paymenttypes``…)."""
         self.load({"terminals": [{"name": name, "key": key, **fields}]})
+
+    def statements(self) -> Any:
+        """``with app.statements() as seen: app.call(…)``: the SQL statements the app's
+        database runs inside the block, in order (:func:`statements`)."""
+        return statements(self.registry["dbengine"])
+
+
+@contextlib.contextmanager
+def statements(engine: Any) -> Iterator[list[str]]:
+    """``with statements(engine) as seen: …``: the SQL statements ``engine`` runs inside the
+    block, in order, as sent (a list filled as they run). How a test says how many queries a
+    command costs, or that it asks no table it need not."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 # -- the database ----------------------------------------------------------------------------
