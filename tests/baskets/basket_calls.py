@@ -1,6 +1,7 @@
-"""What the baskets tests share: calls to the API through a test app, direct reads of its
-database, and a statement counter. (A module of its own, not conftest: every test folder has a
-conftest, and ``from conftest import`` would find whichever was imported last.)"""
+"""What the baskets tests share: calls to the API through a test app and direct reads of its
+database (statements are counted with ``app.statements()``, from ``xts2_core.testing``). A
+module of its own, not conftest: every test folder has a conftest, and ``from conftest import``
+would find whichever was imported last."""
 
 from __future__ import annotations
 
@@ -35,25 +36,3 @@ def audit_rows(app: Any, basket: int | None = None) -> list[Any]:
 def error(body: dict[str, Any]) -> tuple[str, str | None]:
     assert body["status"] == "error", body
     return body["error"]["code"], body["error"]["param"]
-
-
-class CountQueries:
-    """Counts the SQL statements an engine runs (``with CountQueries(engine) as q: …; q.n``)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.statements: list[str] = []
-
-    def _listen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> CountQueries:
-        sa.event.listen(self.engine, "before_cursor_execute", self._listen)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._listen)
-
-    @property
-    def n(self) -> int:
-        return len(self.statements)

@@ -5,14 +5,14 @@ setting ``xts2.testing.skip_locks`` is true (``false`` in an ini file must keep 
 from __future__ import annotations
 
 import pytest
-from basket_calls import CountQueries, add_widget, new_basket
+from basket_calls import add_widget, new_basket
 
 
 def lock_statements(app, db_kind, path, params):
-    with CountQueries(app.registry["dbengine"]) as q:
+    with app.statements() as seen:
         app.call(path, params)
     marker = "BEGIN IMMEDIATE" if db_kind == "sqlite" else "FOR UPDATE"
-    return [s for s in q.statements if marker in s]
+    return [s for s in seen if marker in s]
 
 
 @pytest.mark.parametrize("setting,locked", [(None, True), ("false", True), ("0", True),

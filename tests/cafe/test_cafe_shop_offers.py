@@ -15,6 +15,7 @@ import webtest
 
 from xts2_cafe import shop
 from xts2_core import ShopOffer, hookimpl
+from xts2_core.testing import statements
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 STOCK = [
@@ -36,17 +37,9 @@ def flags(app: Any) -> dict[str, bool]:
 
 def offers(app: Any) -> list[ShopOffer]:
     """What the cafe offers now, and how many queries it took."""
-    with app.session() as s:
-        queries: list[str] = []
-        engine = s.get_bind()
-        listen = sa.event.listen
-        record = lambda *args: queries.append(args[2])  # noqa: E731
-        listen(engine, "before_cursor_execute", record)
-        try:
-            request = types.SimpleNamespace(dbsession=s, now=app.clock.now())
-            found = shop.offers(request)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+    with app.session() as s, statements(s.get_bind()) as queries:
+        request = types.SimpleNamespace(dbsession=s, now=app.clock.now())
+        found = shop.offers(request)
     assert len(queries) == 1, queries
     return found
 

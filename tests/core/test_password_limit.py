@@ -48,15 +48,13 @@ def test_the_count_is_in_the_database(core_app, xts2_clock):
 def test_a_right_password_writes_nothing(core_app):
     """The fast path: a password that is right reads the block (one primary-key read) and writes
     nothing, neither on a read command nor on one that changes state."""
-    statements: list[str] = []
-    sa.event.listen(core_app.registry["dbengine"], "before_cursor_execute",
-                    lambda conn, cursor, statement, *args: statements.append(statement))
-    assert core_app.call("xts/isadmin", {"password": core_app.admin_password},
-                         key=False)["admin"] is True
-    basket = core_app.call("baskets/newbasket")["basket"]["id"]
-    core_app.call("baskets/additem", {"basket": basket, "type": "nosuchtype"}, status=400)
-    core_app.call("baskets/openbasket", {"basket": basket}, admin=True, status=409)
-    core_app.call("probe/secret", admin=True)
+    with core_app.statements() as statements:
+        assert core_app.call("xts/isadmin", {"password": core_app.admin_password},
+                             key=False)["admin"] is True
+        basket = core_app.call("baskets/newbasket")["basket"]["id"]
+        core_app.call("baskets/additem", {"basket": basket, "type": "nosuchtype"}, status=400)
+        core_app.call("baskets/openbasket", {"basket": basket}, admin=True, status=409)
+        core_app.call("probe/secret", admin=True)
     limit = [s for s in statements if "core_password_limit" in s]
     assert len(limit) == 3  # the three password checks
     assert all(s.lstrip().upper().startswith("SELECT") for s in limit), limit

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-
 
 def takings_selects(till, params) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = till.registry["dbengine"]
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with till.statements() as seen:
         till.takings(params)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return [q for q in seen if re.search(r"\bmoney_payment\b", q)]
 
 

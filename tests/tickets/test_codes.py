@@ -302,17 +302,8 @@ def test_a_reopened_refund_basket_closing_without_its_refund_gives_the_codes_bac
 # -- queries ---------------------------------------------------------------------------------
 
 def _statements(venue, path, params, **kw):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = venue.registry["dbengine"]
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with venue.statements() as seen:
         body = venue.call(path, params, **kw)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return body, seen
 
 

@@ -6,22 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 
 def _statements(app: Any, path: str, params: dict[str, Any], **kw: Any) -> list[str]:
-    seen: list[str] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engine = app.registry["dbengine"]
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
+    """The statements one call runs, each on one line."""
+    with app.statements() as seen:
         app.call(path, params, **kw)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-    return seen
+    return [" ".join(statement.split()) for statement in seen]
 
 
 def _index(statements: list[str], predicate: Any) -> int:

@@ -8,18 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-class StatementCounter:
-    def __init__(self, engine: sa.Engine) -> None:
-        self.n = 0
-        sa.event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args: Any) -> None:
-        self.n += 1
 
 
 def _shows(first: int, count: int, perfs: int) -> dict[str, Any]:
@@ -59,8 +48,7 @@ def _ids(app: Any) -> tuple[list[int], list[int], dict[int, list[int]]]:
     return shows, perfs, tts
 
 
-def _measure(app: Any, counter: StatementCounter, basket: int, shows: list[int],
-             perfs: list[int]) -> dict[str, int]:
+def _measure(app: Any, basket: int, shows: list[int], perfs: list[int]) -> dict[str, int]:
     calls = {
         "getshows": ("tickets/getshows", {}),
         "getshows current": ("tickets/getshows", {"current": "1"}),
@@ -82,28 +70,26 @@ def _measure(app: Any, counter: StatementCounter, basket: int, shows: list[int],
     for name, (path, params) in calls.items():
         params = dict(params)
         admin = params.pop("admin", False)
-        before = counter.n
-        body = app.call(path, params, admin=admin)
+        with app.statements() as seen:
+            body = app.call(path, params, admin=admin)
         assert body["status"] == "ok"
-        out[name] = counter.n - before
+        out[name] = len(seen)
     return out
 
 
 def test_reads_use_a_fixed_number_of_statements(xts2_app_factory, xts2_clock):
     xts2_clock.set(NOW)
     app = xts2_app_factory(plugins=["tickets"])
-    counter = StatementCounter(app.registry["dbengine"])
-
     app.load(_shows(0, 1, 2))
     shows, perfs, tts = _ids(app)
     basket = _sell(app, perfs, tts)
-    small = _measure(app, counter, basket, shows, perfs)
+    small = _measure(app, basket, shows, perfs)
     sizes = [(len(shows), len(perfs))]
 
     app.load(_shows(1, 11, 12))
     shows, perfs, tts = _ids(app)
     basket = _sell(app, perfs, tts)
-    large = _measure(app, counter, basket, shows, perfs)
+    large = _measure(app, basket, shows, perfs)
     sizes.append((len(shows), len(perfs)))
     assert len(perfs) >= 100
     assert len(app.call("baskets/getbasket", {"basket": basket})["basket"]["item"]) == len(perfs)
@@ -121,13 +107,12 @@ def test_ticket_counts_for_one_and_a_hundred_performances_cost_the_same(xts2_app
     app.load(_shows(0, 10, 11))
     _, perfs, tts = _ids(app)
     _sell(app, perfs, tts)
-    counter = StatementCounter(app.registry["dbengine"])
     costs = []
     for ids in (perfs[:1], perfs[:100]):
-        before = counter.n
-        body = app.call("tickets/getticketcounts", {"performance": ",".join(map(str, ids))})
+        with app.statements() as seen:
+            body = app.call("tickets/getticketcounts", {"performance": ",".join(map(str, ids))})
         assert len(body["ticketcounts"]) == len(ids)
-        costs.append(counter.n - before)
+        costs.append(len(seen))
     assert costs[0] == costs[1]
 
 
@@ -138,10 +123,8 @@ def test_ticket_counts_are_one_statement(xts2_app_factory, xts2_clock):
     app.load(_shows(0, 2, 3))
     _, perfs, tts = _ids(app)
     _sell(app, perfs[:3], tts)
-    statements: list[str] = []
-    sa.event.listen(app.registry["dbengine"], "before_cursor_execute",
-                    lambda conn, cursor, sql, *rest: statements.append(sql))
-    body = app.call("tickets/getticketcounts", {"performance": ",".join(map(str, perfs))})
+    with app.statements() as statements:
+        body = app.call("tickets/getticketcounts", {"performance": ",".join(map(str, perfs))})
     assert [c["performance"] for c in body["ticketcounts"]] == perfs
     assert [c["sold"] for c in body["ticketcounts"]] == [2, 2, 2, 0, 0, 0]
     assert [c["reserved"] for c in body["ticketcounts"]] == [1, 1, 1, 0, 0, 0]
@@ -160,14 +143,12 @@ def test_closebasket_asks_no_refunds_and_no_cafe_lines_of_a_ticket_sale(xts2_app
     basket = app.call("baskets/newbasket")["basket"]["id"]
     app.call("baskets/additem", {"basket": basket, "type": "ticket", "item.performance": perfs[0],
                                  "item.tickettype": tts[perfs[0]][1]})
-    statements: list[str] = []
-    sa.event.listen(app.registry["dbengine"], "before_cursor_execute",
-                    lambda conn, cursor, statement, *a: statements.append(statement))
-    item = app.call("baskets/closebasket", {"basket": basket})["basket"]["item"][0]
+    with app.statements() as statements:
+        item = app.call("baskets/closebasket", {"basket": basket})["basket"]["item"][0]
     assert (item["ticket"]["refunded"], item["ticket"]["refunding"]) == (0, 0)
     assert not [s for s in statements if "refundof" in s or "cafe_line" in s], statements
     # and a later read of the closed basket asks for its refunds, as before
-    statements.clear()
-    item = app.call("baskets/getbasket", {"basket": basket})["basket"]["item"][0]
+    with app.statements() as statements:
+        item = app.call("baskets/getbasket", {"basket": basket})["basket"]["item"][0]
     assert (item["ticket"]["refunded"], item["ticket"]["refunding"]) == (0, 0)
     assert [s for s in statements if "refundof" in s]

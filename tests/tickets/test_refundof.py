@@ -12,22 +12,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 
 def _statements(venue, path, params) -> list[str]:
     """The SQL statements one call runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = venue.registry["dbengine"]
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with venue.statements() as seen:
         venue.call(path, params)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return seen
 
 
