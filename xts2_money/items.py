@@ -76,6 +76,12 @@ def new_item(request: Any, basket: Basket, p: PaymentItemParams) -> NewItem:
     its method here, before the item is written: if the service refuses or does not answer,
     nothing is recorded and its words are the refusal.
     """
+    if p.fee is not None and (p.refund or p.refundof is not None):
+        raise BadParam("item.fee", "parameter 'item.fee' is what taking a payment cost: a "
+                       "refund has none")
+    if p.fee is not None and p.fee > p.amount:
+        raise BadParam("item.fee", f"parameter 'item.fee' ({format_money(p.fee)}) must not be "
+                       f"more than item.amount ({format_money(p.amount)})")
     terminal = request.terminal
     orig = online = None
     if p.refundof is not None:
@@ -91,12 +97,6 @@ def new_item(request: Any, basket: Basket, p: PaymentItemParams) -> NewItem:
             f"This terminal does not accept {p.paymenttype!r} payments" if known
             else f"There is no payment type {p.paymenttype!r}", param="item.paymenttype")
     pt = found[0]
-    if p.fee is not None and p.refund:
-        raise BadParam("item.fee", "parameter 'item.fee' is what taking a payment cost: a "
-                       "refund has none")
-    if p.fee is not None and p.fee > p.amount:
-        raise BadParam("item.fee", f"parameter 'item.fee' ({format_money(p.fee)}) must not be "
-                       f"more than item.amount ({format_money(p.amount)})")
     # The core locked the basket, so its value cannot change under us.
     value = basket_value(request, basket)
     amount = format_money(p.amount)

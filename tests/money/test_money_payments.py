@@ -122,6 +122,10 @@ def test_payment_type_must_be_accepted_here(till):
     ({"item.paymenttype": "card", "item.amount": "1", "item.fee": "-0.01"}, "item.fee"),
     ({"item.paymenttype": "card", "item.amount": "1", "item.fee": "0.5p"}, "item.fee"),
     ({"item.paymenttype": "card", "item.amount": "1", "item.fee": "1.01"}, "item.fee"),
+    # a fee on a refund that names its payment; a bad fee is told before the payment type
+    ({"item.paymenttype": "card", "item.amount": "1", "item.refundof": "1", "item.fee": "0.10"},
+     "item.fee"),
+    ({"item.paymenttype": "cheque", "item.amount": "1", "item.fee": "2"}, "item.fee"),
 ])
 def test_bad_payment_params(till, params, param):
     b = till.basket("5.00")
