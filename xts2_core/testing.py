@@ -34,6 +34,10 @@ Fixtures (docs/testing-plugins.md has examples):
                        :class:`LiveServer`: a real ``pserve`` on this test's database, with the
                        same terminal key and admin password ready (stopped after the test; call
                        twice for two processes); ``env`` adds environment variables.
+``xts2_mail_server``   ``make(port=None, start=True, **aiosmtpd options)`` → a :class:`MailServer`:
+                       a real SMTP server on 127.0.0.1 (``start=False``: its port, nothing
+                       listening yet); ``settings()`` sends an app's mail there, ``wait(count)``
+                       → the messages once they have arrived.
 ``xts2_settings``      the settings every test app starts from (database URL, fast argon2, clock).
 ``xts2_database_url``  this test's fresh, migrated, empty database.
 """
@@ -41,6 +45,8 @@ Fixtures (docs/testing-plugins.md has examples):
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import functools
 import inspect
 import json
@@ -49,11 +55,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -522,6 +530,21 @@ def assert_migrations_match_models(database_url: str, plugin: str) -> None:
 
 # -- real servers ----------------------------------------------------------------------------
 
+def eventually(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Poll ``check`` until it answers something true, and return that (fails after ``timeout``
+    seconds): for what another process or thread does in its own time (a mail sent, a browser's
+    page catching up). In a browser, ``eventually(lambda: page.evaluate(js))`` rather than
+    ``page.wait_for_function(js)``: the latter evaluates a string in the page, which a page whose
+    Content-Security-Policy forbids ``eval`` refuses whenever the first look is not yet true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
+        time.sleep(0.02)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket() as s:
@@ -668,6 +691,82 @@ def xts2_live_server(xts2_database_url: str, tmp_path: Path) -> Iterator[Callabl
     yield start
     for s in servers:
         s.stop()
+
+
+# -- a real SMTP server ------------------------------------------------------------------------
+
+class MailServer:
+    """A real SMTP server (aiosmtpd, the core's ``testing`` extra) on 127.0.0.1: ``port``;
+    ``start()``/``stop()`` (a server that is away: not started yet, or stopped);
+    ``wait(count, timeout=30)`` → the messages (:class:`email.message.EmailMessage`) once
+    ``count`` have arrived; ``messages()`` → those arrived so far; ``envelopes`` → aiosmtpd's
+    envelopes (``mail_from``, ``rcpt_tos``); ``refuse`` → recipients answered 550."""
+
+    def __init__(self, port: int | None = None, **options: Any) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.port = port or free_port()
+        self.envelopes: list[Any] = []
+        self.refuse: set[str] = set()
+        self._changed = threading.Condition()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
+        self.running = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+        with self._changed:
+            self.envelopes.append(envelope)
+            self._changed.notify_all()
+        return "250 OK"
+
+    def wait(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+        """The messages once ``count`` have arrived (fails after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.envelopes) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{count} mails expected, {len(self.envelopes)} arrived"
+                self._changed.wait(left)
+            return self.messages()
+
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(e.content, policy=email.policy.default)
+                for e in list(self.envelopes)]
+
+    def settings(self) -> dict[str, str]:
+        """The ini settings that send an app's mail here."""
+        return {"mail.host": "127.0.0.1", "mail.port": str(self.port)}
+
+    def start(self) -> MailServer:
+        self.controller.start()
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+
+@pytest.fixture
+def xts2_mail_server() -> Iterator[Callable[..., MailServer]]:
+    """``make(port=None, start=True, **aiosmtpd options)`` → a :class:`MailServer` (``start=False``:
+    its port is chosen and nothing listens there yet); each is stopped after the test."""
+    servers: list[MailServer] = []
+
+    def make(port: int | None = None, start: bool = True, **options: Any) -> MailServer:
+        server = MailServer(port, **options)
+        servers.append(server)
+        return server.start() if start else server
+
+    yield make
+    for server in servers:
+        server.stop()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,17 +14,14 @@ import logging
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from pyramid_retry import mark_error_retryable
 
@@ -40,96 +37,15 @@ from xts2_core.mail import (
     one_line,
     parse_sender,
 )
-from xts2_core.testing import free_port, write_ini
+from xts2_core.testing import MailServer, eventually, write_ini
 
 SENDER = "Venue box office <boxoffice@venue.example>"
 T0 = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
-# -- a real SMTP server -------------------------------------------------------------------------
-
-class Inbox:
-    """aiosmtpd's handler: keeps what it accepts; refuses the recipients in ``refuse``."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.refuse: set[str] = set()
-        self._changed = threading.Condition()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
-        with self._changed:
-            self.envelopes.append(envelope)
-            self._changed.notify_all()
-        return "250 OK"
-
-    def wait(self, count: int, timeout: float = 30) -> list[EmailMessage]:
-        """The messages once ``count`` have arrived (fails after ``timeout`` seconds)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.envelopes) < count:
-                left = deadline - time.monotonic()
-                assert left > 0, f"{count} mails expected, {len(self.envelopes)} arrived"
-                self._changed.wait(left)
-            return self.messages()
-
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=default_policy)
-                for e in list(self.envelopes)]
-
-
-class MailServer:
-    def __init__(self, port: int, **kwargs: Any) -> None:
-        self.port, self.inbox = port, Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, **kwargs)
-        self.running = False
-
-    def start(self) -> MailServer:
-        self.controller.start()
-        self.running = True
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.controller.stop()
-            self.running = False
-
-
-@pytest.fixture
-def mail_server() -> Any:
-    """``mail_server(port=None, start=True, **aiosmtpd options)`` → a :class:`MailServer`."""
-    servers: list[MailServer] = []
-
-    def make(port: int | None = None, start: bool = True, **kwargs: Any) -> MailServer:
-        server = MailServer(port or free_port(), **kwargs)
-        servers.append(server)
-        return server.start() if start else server
-
-    yield make
-    for server in servers:
-        server.stop()
-
-
 def smtp_settings(server: MailServer, **more: str) -> dict[str, str]:
-    return {"mail.host": "127.0.0.1", "mail.port": str(server.port), "mail.sender": SENDER,
-            **more}
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll ``check`` until it answers something true (fails after ``timeout`` seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
-        time.sleep(0.02)
+    return {**server.settings(), "mail.sender": SENDER, **more}
 
 
 # -- a plugin that queues mail ----------------------------------------------------------------
@@ -202,16 +118,16 @@ def all_sent(app: Any, count: int) -> list[OutboxMail]:
 
 # -- sent after commit, and only then ----------------------------------------------------------
 
-def test_a_mail_queued_by_a_request_arrives_after_the_commit(mail_server, mail_app, xts2_clock):
-    server = mail_server()
+def test_a_mail_queued_by_a_request_arrives_after_the_commit(xts2_mail_server, mail_app, xts2_clock):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     xts2_clock.set(T0)
     probe.mails = [mail("Your tickets for Hamlet", to=("Ann Example", "ann@example.org"),
                         basket_id=42)]
     assert app.call("mailprobe/send")["queued"]["count"] == 1
 
-    (msg,) = server.inbox.wait(1)
-    envelope = server.inbox.envelopes[0]
+    (msg,) = server.wait(1)
+    envelope = server.envelopes[0]
     assert envelope.mail_from == "boxoffice@venue.example"
     assert envelope.rcpt_tos == ["ann@example.org"]
     assert msg["From"] == SENDER
@@ -229,8 +145,8 @@ def test_a_mail_queued_by_a_request_arrives_after_the_commit(mail_server, mail_a
     assert b"Message-ID: " + msg["Message-ID"].encode() in row.message
 
 
-def test_a_request_that_fails_after_queueing_sends_nothing(mail_server, mail_app):
-    server = mail_server()
+def test_a_request_that_fails_after_queueing_sends_nothing(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     probe.mails = [mail("From a failed request")]
     app.call("mailprobe/sendfail", status=500)
@@ -238,14 +154,14 @@ def test_a_request_that_fails_after_queueing_sends_nothing(mail_server, mail_app
     app.call("mailprobe/send")
 
     # The good request's mail arrives; the failed one's never existed to be sent.
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "From a good request"
     (row,) = eventually(lambda: all_sent(app, 1))
     assert row.subject == "From a good request"
 
 
-def test_a_replayed_request_sends_one_mail(mail_server, mail_app):
-    server = mail_server()
+def test_a_replayed_request_sends_one_mail(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     probe.mails = [mail("Once only")]
     app.call("mailprobe/sendretry")
@@ -253,16 +169,16 @@ def test_a_replayed_request_sends_one_mail(mail_server, mail_app):
     probe.mails = [mail("Afterwards")]
     app.call("mailprobe/send")
 
-    messages = server.inbox.wait(2)
+    messages = server.wait(2)
     assert [m["Subject"] for m in messages] == ["Once only", "Afterwards"]
     assert [r.subject for r in eventually(lambda: all_sent(app, 2))] == ["Once only",
                                                                            "Afterwards"]
 
 
-def test_mail_waits_while_the_server_is_away_and_arrives_once(mail_server, mail_app, xts2_clock,
+def test_mail_waits_while_the_server_is_away_and_arrives_once(xts2_mail_server, mail_app, xts2_clock,
                                                              caplog):
     caplog.set_level(logging.WARNING, logger="xts2_core.mail")
-    down = mail_server(start=False)  # its port, with nothing listening yet
+    down = xts2_mail_server(start=False)  # its port, with nothing listening yet
     app, probe = mail_app(**smtp_settings(down))
     mailer = app.registry["xts2.mailer"]
     xts2_clock.set(T0)
@@ -280,7 +196,7 @@ def test_mail_waits_while_the_server_is_away_and_arrives_once(mail_server, mail_
     server = down.start()
     xts2_clock.advance(seconds=30)
     mailer.wake()  # the sender would wake by itself when the retry is due, in real time
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "Sent while the server was away"
     (row,) = eventually(lambda: all_sent(app, 1))
     assert (row.attempts, row.last_error, row.sent) == (2, None, T0 + timedelta(seconds=30))
@@ -289,20 +205,20 @@ def test_mail_waits_while_the_server_is_away_and_arrives_once(mail_server, mail_
     xts2_clock.advance(hours=2)
     probe.mails = [mail("Later")]
     app.call("mailprobe/send")
-    assert [m["Subject"] for m in server.inbox.wait(2)] == ["Sent while the server was away",
-                                                            "Later"]
+    assert [m["Subject"] for m in server.wait(2)] == ["Sent while the server was away",
+                                                      "Later"]
     eventually(lambda: all_sent(app, 2))
-    assert len(server.inbox.envelopes) == 2
+    assert len(server.envelopes) == 2
 
 
-def test_a_refused_recipient_does_not_hold_up_the_others(mail_server, mail_app):
-    server = mail_server()
-    server.inbox.refuse = {"nobody@example.org"}
+def test_a_refused_recipient_does_not_hold_up_the_others(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
+    server.refuse = {"nobody@example.org"}
     app, probe = mail_app(**smtp_settings(server))
     probe.mails = [mail("Refused", to="nobody@example.org"), mail("Accepted")]
     app.call("mailprobe/send")
 
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "Accepted"
     refused, accepted = eventually(
         lambda: (rows := outbox(app)) and rows[0].attempts == 1 and rows[1].sent and rows)
@@ -318,16 +234,16 @@ def test_backoff_doubles_from_30_seconds_up_to_an_hour():
 
 # -- what the message holds, and what it cannot --------------------------------------------------
 
-def test_a_newline_in_the_name_or_subject_adds_no_header(mail_server, mail_app):
-    server = mail_server()
+def test_a_newline_in_the_name_or_subject_adds_no_header(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     probe.mails = [{"to": ("Ann\r\nBcc: victim@example.org", "ann@example.org"),
                     "subject": "Tickets\r\nBcc: victim@example.org\n\nNot a body",
                     "text": "Hello"}]
     app.call("mailprobe/send")
 
-    (msg,) = server.inbox.wait(1)
-    assert server.inbox.envelopes[0].rcpt_tos == ["ann@example.org"]
+    (msg,) = server.wait(1)
+    assert server.envelopes[0].rcpt_tos == ["ann@example.org"]
     assert "Bcc" not in msg
     assert msg["Subject"] == "Tickets Bcc: victim@example.org Not a body"
     (to,) = msg["To"].addresses
@@ -361,8 +277,8 @@ def test_addresses_and_header_text():
             parse_sender(bad)
 
 
-def test_plain_text_html_and_attachments_arrive_intact(mail_server, mail_app):
-    server = mail_server()
+def test_plain_text_html_and_attachments_arrive_intact(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     text = "Dear Zoë,\n\nyour tickets:\n" + "Row A seat 1, " * 100 + "\n\n— the box office\n"
     html = "<p>Dear Zoë,</p>\n<p>your <b>tickets</b> are attached.</p>\n"
@@ -372,7 +288,7 @@ def test_plain_text_html_and_attachments_arrive_intact(mail_server, mail_app):
                                      ("hamlet.ics", "text/calendar", ics)])]
     app.call("mailprobe/send")
 
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "Tickets: Hamlet – 1 December"
     assert msg.get_content_type() == "multipart/mixed"
     crlf = "\r\n"
@@ -386,7 +302,7 @@ def test_plain_text_html_and_attachments_arrive_intact(mail_server, mail_app):
                                                                       "text/calendar")
     assert calendar.get_content().replace(crlf, "\n") == ics.decode().replace(crlf, "\n")
     # Only 7-bit text travels (any server takes it), in lines SMTP allows.
-    raw = server.inbox.envelopes[0].content
+    raw = server.envelopes[0].content
     assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998
 
 
@@ -442,20 +358,20 @@ def test_without_mail_settings_mail_is_kept_and_one_warning_logged(mail_app, cap
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_smtp_login_with_the_password_from_the_environment(mail_server, mail_app, monkeypatch):
+def test_smtp_login_with_the_password_from_the_environment(xts2_mail_server, mail_app, monkeypatch):
     logins = []
 
     def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret pass")
 
-    server = mail_server(authenticator=authenticator, auth_required=True,
+    server = xts2_mail_server(authenticator=authenticator, auth_required=True,
                          auth_require_tls=False)
     monkeypatch.setenv("XTS2_TEST_MAIL_PASSWORD", "s3cret pass")
     app, probe = mail_app(**smtp_settings(server, **{
         "mail.user": "boxoffice", "mail.password_env": "XTS2_TEST_MAIL_PASSWORD"}))
     app.call("mailprobe/send")
-    server.inbox.wait(1)
+    server.wait(1)
     assert logins == [(b"boxoffice", b"s3cret pass")]
 
 
@@ -471,13 +387,13 @@ def tls_files(tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def test_starttls_checks_the_servers_certificate(mail_server, mail_app, tls_files, monkeypatch):
+def test_starttls_checks_the_servers_certificate(xts2_mail_server, mail_app, tls_files, monkeypatch):
     import ssl
 
     cert, key = tls_files
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server = mail_server(tls_context=context, require_starttls=True)
+    server = xts2_mail_server(tls_context=context, require_starttls=True)
     app, probe = mail_app(**smtp_settings(server, **{"mail.starttls": "true"}))
 
     # A certificate nobody vouches for: not sent.
@@ -489,7 +405,7 @@ def test_starttls_checks_the_servers_certificate(mail_server, mail_app, tls_file
     # Trusted (as a CA that signed it would make it), the retry goes over TLS.
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     app.registry["xts2.mailer"].deliver_due(everything=True)
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "Over TLS"
 
 
@@ -515,8 +431,8 @@ def test_mail_directory_gets_one_eml_file_per_mail(mail_app, tmp_path):
 
 # -- the request path ----------------------------------------------------------------------------
 
-def test_requests_that_queue_nothing_do_not_touch_the_outbox(mail_server, mail_app):
-    server = mail_server()
+def test_requests_that_queue_nothing_do_not_touch_the_outbox(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     mine = threading.get_ident()
     statements: list[str] = []
@@ -538,8 +454,8 @@ def test_requests_that_queue_nothing_do_not_touch_the_outbox(mail_server, mail_a
 
 # -- several senders, the command line, a real server -----------------------------------------
 
-def test_two_senders_on_one_outbox_send_each_mail_once(mail_server, mail_app, xts2_database_url):
-    server = mail_server()
+def test_two_senders_on_one_outbox_send_each_mail_once(xts2_mail_server, mail_app, xts2_database_url):
+    server = xts2_mail_server()
     app, probe = mail_app()  # queues only
     probe.mails = [mail(f"Mail {i}") for i in range(45)]
     app.call("mailprobe/send")
@@ -566,13 +482,13 @@ def test_two_senders_on_one_outbox_send_each_mail_once(mail_server, mail_app, xt
             e.dispose()
     assert sum(r.sent for r in results) == 45 and sum(r.failed for r in results) == 0
     assert all_sent(app, 45)
-    messages = server.inbox.messages()
+    messages = server.messages()
     assert len(messages) == 45
     assert len({m["Message-ID"] for m in messages}) == 45
 
 
-def test_disposing_the_engine_stops_the_sender(mail_server, mail_app):
-    server = mail_server()
+def test_disposing_the_engine_stops_the_sender(xts2_mail_server, mail_app):
+    server = xts2_mail_server()
     app, probe = mail_app(**smtp_settings(server))
     mailer = app.registry["xts2.mailer"]
     thread = eventually(lambda: mailer._thread)
@@ -590,11 +506,11 @@ def cli_ini_for(tmp_path: Path, xts2_database_url: str) -> Callable[..., Path]:
     return make
 
 
-def test_xts2_sendmail_sends_what_waits(mail_server, mail_app, xts2_cli, cli_ini_for):
+def test_xts2_sendmail_sends_what_waits(xts2_mail_server, mail_app, xts2_cli, cli_ini_for):
     app, probe = mail_app()  # no mail settings: kept in the outbox
     probe.mails = [mail("Kept", to=("Ann", "ann@example.org")), mail("Also kept")]
     app.call("mailprobe/send")
-    down = mail_server(start=False)
+    down = xts2_mail_server(start=False)
     ini = cli_ini_for(**smtp_settings(down))
 
     listed = xts2_cli("mail", "list", ini).stdout
@@ -609,7 +525,7 @@ def test_xts2_sendmail_sends_what_waits(mail_server, mail_app, xts2_cli, cli_ini
     server = down.start()
     assert "sent 0 mails" in xts2_cli("sendmail", ini).stdout  # not due yet: they wait 30 s
     assert "sent 2 mails" in xts2_cli("sendmail", "--all", ini).stdout
-    assert [m["Subject"] for m in server.inbox.wait(2)] == ["Kept", "Also kept"]
+    assert [m["Subject"] for m in server.wait(2)] == ["Kept", "Also kept"]
     assert all_sent(app, 2)
     assert "0 mails not sent" in xts2_cli("mail", "list", ini).stdout
 
@@ -635,15 +551,15 @@ def test_xts2_expire_deletes_mail_sent_long_ago(mail_app, xts2_cli, cli_ini_for)
 
 
 @pytest.mark.live
-def test_a_server_sends_the_mail_an_earlier_process_left(mail_server, mail_app,
+def test_a_server_sends_the_mail_an_earlier_process_left(xts2_mail_server, mail_app,
                                                          xts2_live_server):
     """A process that committed mail and died before sending it (here: one with no mail
     settings) leaves it in the outbox; the next server sends it when it starts."""
     app, probe = mail_app()
     probe.mails = [mail("Left behind")]
     app.call("mailprobe/send")
-    server = mail_server()
+    server = xts2_mail_server()
     xts2_live_server(plugins=[], **smtp_settings(server))
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "Left behind"
     eventually(lambda: all_sent(app, 1))

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from xts2_core.testing import eventually
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
 _spec = importlib.util.spec_from_file_location(
@@ -53,7 +55,7 @@ def test_print_tickets_after_a_sale_at_a4_and_on_a_roll(till, paper):
     page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; };"
                   " }")
     button.click()
-    page.wait_for_function("() => window.printed === 1")
+    eventually(lambda: page.evaluate("() => window.printed") == 1, what="the print dialog")
     tickets = page.locator(".ticketprint .ticket")
     expect(tickets).to_have_count(3)
     expect(page.locator(".ticketprint")).to_be_hidden()            # on screen: nothing new

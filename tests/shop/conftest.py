@@ -11,9 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from shopkit import SHOP_SETTINGS, Browser, MailServer
-
-from xts2_core.testing import free_port
+from shopkit import SHOP_SETTINGS, Browser
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -68,19 +66,3 @@ def customer(shop: Any) -> Any:
         return Browser(shop, **extra_environ)
 
     return make
-
-
-@pytest.fixture
-def mail_server() -> Any:
-    """``mail_server(start=True)`` → a real SMTP server (aiosmtpd) on a free port of its own
-    (``start=False``: the port is chosen, nothing listens yet); stopped after the test."""
-    servers: list[MailServer] = []
-
-    def make(start: bool = True) -> MailServer:
-        server = MailServer(free_port())
-        servers.append(server)
-        return server.start() if start else server
-
-    yield make
-    for server in servers:
-        server.stop()

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import email
 import re
-import threading
-import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
@@ -19,7 +16,6 @@ from typing import Any
 import lxml.html
 import sqlalchemy as sa
 import webtest
-from aiosmtpd.controller import Controller
 from pyramid.scripting import prepare
 from pyramid.session import JSONSerializer
 from webob.cookies import SignedSerializer
@@ -236,57 +232,3 @@ def snapshot(shop: Any) -> tuple[Any, ...]:
     baskets = [basket(shop, b["id"]) for b in all_baskets(shop)]
     return (baskets, [(p.id, p.state, p.amount) for p in payments(shop)],
             [(o.id, o.state, o.name, o.email) for o in orders(shop)], len(outbox(shop)))
-
-
-# -- a real SMTP server ------------------------------------------------------------------------
-
-class Inbox:
-    """aiosmtpd's handler: keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self._changed = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
-        with self._changed:
-            self.envelopes.append(envelope)
-            self._changed.notify_all()
-        return "250 OK"
-
-    def wait(self, count: int, timeout: float = 30) -> list[EmailMessage]:
-        """The messages once ``count`` have arrived (fails after ``timeout`` seconds)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.envelopes) < count:
-                left = deadline - time.monotonic()
-                assert left > 0, f"{count} mails expected, {len(self.envelopes)} arrived"
-                self._changed.wait(left)
-            return [message(e.content) for e in self.envelopes]
-
-
-class MailServer:
-    def __init__(self, port: int) -> None:
-        self.port, self.inbox = port, Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
-        self.running = False
-
-    def start(self) -> MailServer:
-        self.controller.start()
-        self.running = True
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.controller.stop()
-            self.running = False
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll ``check`` until it answers something true (fails after ``timeout`` seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
-        time.sleep(0.02)

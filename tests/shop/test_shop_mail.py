@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from shopkit import (
     SHOP_SETTINGS,
     Browser,
-    eventually,
     latest_payment,
     message,
     notify,
@@ -27,6 +26,7 @@ from shopkit import (
     words,
 )
 
+from xts2_core.testing import eventually
 from xts2_shop.models import ShopOrder
 
 SENDER = "Riverside Theatre box office <boxoffice@riverside.example>"
@@ -120,12 +120,12 @@ def all_sent(shop: Any, count: int) -> list[Any]:
     return rows if len(rows) == count and all(r.sent is not None for r in rows) else []
 
 
-def test_a_purchases_mail_arrives(xts2_app_factory, shop, hamlet, mail_server):
-    server = mail_server()
+def test_a_purchases_mail_arrives(xts2_app_factory, shop, hamlet, xts2_mail_server):
+    server = xts2_mail_server()
     app = mail_app(xts2_app_factory, server)
     Browser(app).buy(hamlet["perf"], {hamlet["adult"]: 1})
-    (msg,) = server.inbox.wait(1)
-    assert server.inbox.envelopes[0].rcpt_tos == ["ann@example.org"]
+    (msg,) = server.wait(1)
+    assert server.envelopes[0].rcpt_tos == ["ann@example.org"]
     assert msg["From"] == SENDER
     assert msg["To"] == "Ann Example <ann@example.org>"
     assert msg["Subject"] == "Your tickets from Riverside Theatre"
@@ -136,10 +136,10 @@ def test_a_purchases_mail_arrives(xts2_app_factory, shop, hamlet, mail_server):
     assert row.attempts == 1
 
 
-def test_the_mail_server_away_during_the_purchase(xts2_app_factory, shop, hamlet, mail_server,
+def test_the_mail_server_away_during_the_purchase(xts2_app_factory, shop, hamlet, xts2_mail_server,
                                                  caplog):
     caplog.set_level(logging.WARNING, logger="xts2_core.mail")
-    down = mail_server(start=False)  # its port, with nothing listening yet
+    down = xts2_mail_server(start=False)  # its port, with nothing listening yet
     app = mail_app(xts2_app_factory, down)
     # The purchase neither waits for nor fails with the mail server.
     token, page = Browser(app).buy(hamlet["perf"], {hamlet["adult"]: 1}, notify_first=True)
@@ -150,7 +150,7 @@ def test_the_mail_server_away_during_the_purchase(xts2_app_factory, shop, hamlet
 
     server = down.start()
     shop.clock.advance(seconds=30)  # the retry is due; the sender wakes by itself
-    (msg,) = server.inbox.wait(1)
+    (msg,) = server.wait(1)
     assert msg["Subject"] == "Your tickets from Riverside Theatre"
     (row,) = eventually(lambda: all_sent(shop, 1), what="the mail marked sent")
     assert (row.attempts, row.last_error) == (2, None)
@@ -159,8 +159,8 @@ def test_the_mail_server_away_during_the_purchase(xts2_app_factory, shop, hamlet
     shop.clock.advance(minutes=5)
     Browser(app, REMOTE_ADDR="192.0.2.20").buy(hamlet["perf"], {hamlet["concession"]: 1},
                                                name="Bob Example", email="bob@example.org")
-    messages = server.inbox.wait(2)
+    messages = server.wait(2)
     assert [m["To"].addresses[0].addr_spec for m in messages] == ["ann@example.org",
                                                                   "bob@example.org"]
     eventually(lambda: all_sent(shop, 2), what="both mails marked sent")
-    assert len(server.inbox.envelopes) == 2
+    assert len(server.envelopes) == 2
