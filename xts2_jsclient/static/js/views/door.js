@@ -156,6 +156,20 @@ async function hashBookings(perf, list, saved) {
   }
 }
 
+/** What the server just said about a ticket goes into the saved list at once: a ticket admitted
+ * here a moment before the server went away is not admitted again from the list (the list read
+ * after the scan may never arrive). An undone admission is undone in the list too. */
+function remember(answer) {
+  const saved = savedList(answer.performance);
+  const ticket = saved?.tickets.find((t) => t.basket === answer.basket && t.ending === answer.code.slice(-4));
+  if (!ticket) return;
+  if (answer.undone) Object.assign(ticket, { admitted: null, terminalname: null });
+  else if (answer.admitted) Object.assign(ticket, { admitted: answer.admitted, terminalname: answer.terminalname ?? null });
+  else return;
+  write(SAVED + answer.performance, saved);
+  if (answer.performance === door().performance) put({ list: listFromSaved(saved) });
+}
+
 function summary(saved) {
   return { when: saved.saved, tickets: saved.tickets.length, hashed: Object.keys(saved.hashes).length };
 }
@@ -182,6 +196,7 @@ async function scan(raw) {
       { retry: false, timeout: TIMEOUT_MS });
     pending = null;
     put({ down: false });
+    remember(body.checkin);
     show(fromCheckin(body.checkin));
     loadList();
   } catch (err) {
@@ -203,6 +218,7 @@ async function undo(code) {
   try {
     const body = await api.call("tickets/uncheckin", { code }, { retry: false, timeout: TIMEOUT_MS });
     const u = body.uncheckin;
+    remember(u);
     put({ answer: { kind: "ready", icon: "↺", head: "Admission undone", line: [u.tickettypename, u.name].filter(Boolean).join(" · "),
       more: "Scan the next ticket.", ending: u.code.slice(-4), at: Date.now() } });
     loadList();
@@ -498,7 +514,9 @@ function Door() {
     setTimeout(focusScan, 0);
     return () => { clearInterval(refresh); clearInterval(ping); document.removeEventListener("keydown", onKey, true); };
   }, []);
-  useEffect(() => { focusScan(); }, [d.answer?.at]);
+  // Each answer leaves the scan field ready for the next ticket; an answer cleared (the server
+  // back, another performance) moves nothing: the staff may be typing a name in the search.
+  useEffect(() => { if (d.answer) focusScan(); }, [d.answer?.at]);
   const submit = (e) => {
     e.preventDefault();
     const code = input.current.value;
