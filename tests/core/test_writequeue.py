@@ -13,16 +13,10 @@ from pyramid_retry import mark_error_retryable
 
 from xts2_core import NewItem
 from xts2_core.db import writer_queue
+from xts2_core.testing import eventually
 from xts2_core.writequeue import QueueTimeout, WriterQueue
 
 # -- the queue on its own ---------------------------------------------------------------------
-
-
-def _wait_for(cond, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 def test_threads_get_the_queue_in_the_order_they_asked():
@@ -40,7 +34,7 @@ def test_threads_get_the_queue_in_the_order_they_asked():
         th = threading.Thread(target=run)
         th.start()
         threads.append(th)
-        _wait_for(lambda n=n: q.waiting() == n + 1)  # queued, in this order
+        eventually(lambda n=n: q.waiting() == n + 1, timeout=5)  # queued, in this order
     q.release(first)
     for th in threads:
         th.join(10)
@@ -75,10 +69,10 @@ def test_a_waiter_that_times_out_leaves_the_line_and_the_next_one_goes_on():
 
     a = threading.Thread(target=impatient)
     a.start()
-    _wait_for(lambda: q.waiting() == 1)
+    eventually(lambda: q.waiting() == 1, timeout=5)
     b = threading.Thread(target=patient)
     b.start()
-    _wait_for(lambda: q.waiting() == 2)
+    eventually(lambda: q.waiting() == 2, timeout=5)
     a.join(5)
     assert impatient_error and q.waiting() == 1
     q.release(held)

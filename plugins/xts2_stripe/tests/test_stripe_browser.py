@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +31,7 @@ from stripekit import (
     settings,
 )
 
+from xts2_core.testing import eventually
 from xts2_stripe.models import StripeEvent
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -116,13 +116,9 @@ class Shop:
 
     def wait_for_event(self, kind: str, timeout: float = 20) -> StripeEvent:
         """localstripe's webhook, handled by the server."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [e for e in rows(self.app, StripeEvent) if e.type == kind]
-            if found:
-                return found[-1]
-            time.sleep(0.2)
-        raise AssertionError(f"no {kind} came from localstripe in {timeout} s")
+        found = eventually(lambda: [e for e in rows(self.app, StripeEvent) if e.type == kind],
+                           timeout, what=f"{kind} from localstripe")
+        return found[-1]
 
 
 @pytest.fixture
